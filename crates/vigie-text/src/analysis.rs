@@ -1,0 +1,162 @@
+//! The whole text pipeline in one call: normalise, identify the language, match the lexicon
+//! and the gazetteer, extract entities.
+
+use crate::entities::{self, Priors};
+use crate::gazetteer::{Gazetteer, PlaceHit};
+use crate::lang::{Language, LanguageIdentifier};
+use crate::lexicon::{Category, Lexicon, LexiconHit};
+use crate::normalize::{normalize, Normalized};
+use vigie_core::{Entity, EntityType};
+
+/// What the platform told us about the item, used as priors.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Hints<'a> {
+    /// The author's country (ISO 3166-1 alpha-2).
+    pub country: Option<&'a str>,
+}
+
+/// Everything the text pipeline found in one text.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// The normalised text with its offset map.
+    pub normalized: Normalized,
+    /// The detected language.
+    pub language: Language,
+    /// Lexicon terms found.
+    pub lexicon_hits: Vec<LexiconHit>,
+    /// Places found.
+    pub place_hits: Vec<PlaceHit>,
+    /// Entities (places included), in text order.
+    pub entities: Vec<Entity>,
+}
+
+/// The compiled text pipeline. Build once (it compiles automata), share across threads.
+#[derive(Debug)]
+pub struct Analyzer {
+    lexicon: Lexicon,
+    gazetteer: Gazetteer,
+    languages: LanguageIdentifier,
+}
+
+/// Countries whose numbers and currencies are likely for a language.
+fn language_countries(code: &str) -> &'static [&'static str] {
+    match code {
+        "ar" => &["LY", "TN", "DZ", "MA", "EG", "SD"],
+        "ar-Latn" => &["TN", "DZ", "MA", "LY"],
+        "fr" => &["FR", "SN", "ML", "CI", "CM", "GN", "TN", "DZ", "MA"],
+        "en" => &["GB", "NG", "GH", "GM"],
+        "pcm" => &["NG", "GH"],
+        "it" => &["IT", "LY", "TN"],
+        "es" => &["ES", "MA"],
+        "ti" => &["ER", "ET"],
+        "am" => &["ET"],
+        "so" => &["SO", "ET", "KE"],
+        "ha" => &["NG", "NE"],
+        "wo" => &["SN", "GM"],
+        "ps" | "prs" => &["AF", "PK", "IR"],
+        "fa" => &["IR", "AF"],
+        "ur" => &["PK"],
+        "bn" => &["BD"],
+        "tr" => &["TR"],
+        "ckb" => &["IQ"],
+        _ => &[],
+    }
+}
+
+impl Analyzer {
+    /// A pipeline over a compiled lexicon and gazetteer.
+    pub fn new(lexicon: Lexicon, gazetteer: Gazetteer) -> Analyzer {
+        Analyzer {
+            lexicon,
+            gazetteer,
+            languages: LanguageIdentifier::new(),
+        }
+    }
+
+    /// The lexicon.
+    pub fn lexicon(&self) -> &Lexicon {
+        &self.lexicon
+    }
+
+    /// The gazetteer.
+    pub fn gazetteer(&self) -> &Gazetteer {
+        &self.gazetteer
+    }
+
+    /// Runs the pipeline over `text`.
+    pub fn analyze(&self, text: &str, hints: Hints<'_>) -> Analysis {
+        let normalized = normalize(text);
+        let language = self
+            .languages
+            .identify(text, normalized.as_str(), hints.country);
+        let lexicon_hits = self.lexicon.find(&normalized, language.code == "ar-Latn");
+        let place_hits = self.gazetteer.find(&normalized);
+
+        let mut priors = Priors::default();
+        let mut add = |code: &str| {
+            let code = code.to_ascii_uppercase();
+            if code.len() == 2 && code != "EU" && !priors.countries.contains(&code) {
+                priors.countries.push(code);
+            }
+        };
+        if let Some(country) = hints.country {
+            add(country);
+        }
+        for hit in &place_hits {
+            let place = &self.gazetteer.places()[hit.place];
+            if !matches!(place.role, crate::gazetteer::Role::Destination) {
+                add(&place.country);
+            }
+        }
+        for code in language_countries(language.code) {
+            add(code);
+        }
+        let mut entities = entities::extract(text, &normalized, &priors);
+        for hit in &place_hits {
+            let place = &self.gazetteer.places()[hit.place];
+            let mut entity = Entity::new(
+                EntityType::Place,
+                place.name.clone(),
+                text[hit.span[0]..hit.span[1]].to_string(),
+                hit.span,
+            );
+            entity.country = Some(place.country.clone());
+            entity.role = Some(place.role.as_str().to_string());
+            entities.push(entity);
+        }
+        entities.sort_by_key(|e| (e.span[0], e.entity_type));
+        Analysis {
+            normalized,
+            language,
+            lexicon_hits,
+            place_hits,
+            entities,
+        }
+    }
+}
+
+impl Analysis {
+    /// The strongest weight found per lexicon category, indexed by [`Category::index`].
+    pub fn category_weights(&self, lexicon: &Lexicon) -> [f32; Category::ALL.len()] {
+        let mut weights = [0.0f32; Category::ALL.len()];
+        for hit in &self.lexicon_hits {
+            let term = &lexicon.terms()[hit.term];
+            let slot = &mut weights[term.category.index()];
+            // Two different terms of one category are stronger than one, never above 1.
+            *slot = if *slot == 0.0 {
+                term.weight
+            } else {
+                (slot.max(term.weight) + 0.25 * slot.min(term.weight)).min(1.0)
+            };
+        }
+        weights
+    }
+
+    /// How many entities of a type were found.
+    pub fn count(&self, entity_type: EntityType) -> usize {
+        self.entities
+            .iter()
+            .filter(|e| e.entity_type == entity_type)
+            .count()
+    }
+}

@@ -1,0 +1,96 @@
+//! Entity extraction: phone numbers, messaging links and handles, payment identifiers and
+//! prices, each with its span in the original text. (Places come from the
+//! [`crate::gazetteer`].)
+//!
+//! Extractors run in a fixed order and later ones skip spans earlier ones claimed: payment
+//! identifiers first (a Western Union MTCN is ten digits that would also parse as a phone
+//! number), then links and handles, then phone numbers (digits, then spelled-out digits),
+//! then prices.
+
+pub mod links;
+pub mod payment;
+pub mod phone;
+pub mod price;
+pub mod spelled;
+
+use crate::normalize::Normalized;
+use vigie_core::{Entity, Span};
+
+/// What the extractors know about the item besides its text.
+#[derive(Debug, Clone, Default)]
+pub struct Priors {
+    /// Likely countries for national phone numbers and ambiguous currencies, most likely first
+    /// (ISO 3166-1 alpha-2, upper case).
+    pub countries: Vec<String>,
+}
+
+/// Runs every extractor over `original` and its normalised form.
+pub fn extract(original: &str, norm: &Normalized, priors: &Priors) -> Vec<Entity> {
+    let mut found = Found::default();
+    payment::extract(original, norm, &mut found);
+    links::extract(original, norm, &mut found);
+    phone::extract(original, norm, priors, &mut found);
+    spelled::extract(original, norm, priors, &mut found);
+    price::extract(original, norm, priors, &mut found);
+    let mut entities = found.entities;
+    entities.sort_by_key(|e| (e.span[0], e.entity_type));
+    entities
+}
+
+/// Entities found so far, and the spans they claim.
+#[derive(Debug, Default)]
+pub struct Found {
+    entities: Vec<Entity>,
+    claimed: Vec<Span>,
+}
+
+impl Found {
+    /// `true` if `span` overlaps a span already claimed.
+    pub fn is_claimed(&self, span: Span) -> bool {
+        self.claimed.iter().any(|c| c[0] < span[1] && span[0] < c[1])
+    }
+
+    /// Adds an entity and claims its span.
+    pub fn push(&mut self, entity: Entity) {
+        self.claimed.push(entity.span);
+        self.entities.push(entity);
+    }
+
+    /// Adds an entity without claiming its span (a second view of the same text, such as
+    /// the phone number inside a `wa.me` link).
+    pub fn push_unclaimed(&mut self, entity: Entity) {
+        self.entities.push(entity);
+    }
+
+    /// The entities found so far.
+    pub fn entities(&self) -> &[Entity] {
+        &self.entities
+    }
+}
+
+/// Raw text of an original span.
+fn raw(original: &str, span: Span) -> String {
+    original[span[0]..span[1]].to_string()
+}
+
+/// `true` if one of `needles` occurs in `norm` within `window` bytes around `start..end`.
+fn near(norm: &str, start: usize, end: usize, window: usize, needles: &[&str]) -> bool {
+    let lo = floor_char_boundary(norm, start.saturating_sub(window));
+    let hi = ceil_char_boundary(norm, (end + window).min(norm.len()));
+    let context = &norm[lo..hi];
+    needles.iter().any(|n| context.contains(n))
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
