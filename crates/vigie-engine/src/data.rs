@@ -1,0 +1,113 @@
+//! The engine's data files: embedded at build time, or read from a directory.
+
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+include!(concat!(env!("OUT_DIR"), "/embedded_data.rs"));
+
+/// Why the engine could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// A data file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A required data file is missing.
+    #[error("data file `{0}` is missing from the data directory")]
+    Missing(String),
+    /// A lexicon or gazetteer line is wrong.
+    #[error(transparent)]
+    Data(#[from] vigie_text::DataError),
+    /// The policy is wrong.
+    #[error(transparent)]
+    Policy(#[from] vigie_policy::PolicyError),
+}
+
+/// A set of data files: `(path relative to the data directory, contents)`.
+#[derive(Debug, Clone, Default)]
+pub struct DataFiles {
+    files: Vec<(String, String)>,
+}
+
+impl DataFiles {
+    /// The files embedded at build time.
+    pub fn embedded() -> DataFiles {
+        DataFiles {
+            files: EMBEDDED
+                .iter()
+                .map(|(p, c)| (p.to_string(), c.to_string()))
+                .collect(),
+        }
+    }
+
+    /// Reads the `.tsv` and `.toml` files under `dir`.
+    pub fn from_dir(dir: &Path) -> Result<DataFiles, EngineError> {
+        let mut files = Vec::new();
+        read_dir(dir, dir, &mut files)?;
+        files.sort();
+        Ok(DataFiles { files })
+    }
+
+    /// A data set from in-memory files (tests, tools).
+    pub fn from_vec(files: Vec<(String, String)>) -> DataFiles {
+        DataFiles { files }
+    }
+
+    /// The lexicon files (`lexicon/*.tsv`).
+    pub fn lexicon_files(&self) -> Vec<(&str, &str)> {
+        self.files
+            .iter()
+            .filter(|(p, _)| p.starts_with("lexicon/") && p.ends_with(".tsv"))
+            .map(|(p, c)| (p.as_str(), c.as_str()))
+            .collect()
+    }
+
+    /// A file that must exist.
+    pub fn required(&self, path: &str) -> Result<(&str, &str), EngineError> {
+        self.files
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(p, c)| (p.as_str(), c.as_str()))
+            .ok_or_else(|| EngineError::Missing(path.to_string()))
+    }
+
+    /// The first 12 hex digits of a SHA-256 over every file's path and contents: the data
+    /// version written into decisions.
+    pub fn digest(&self) -> String {
+        let mut hasher = Sha256::new();
+        for (path, contents) in &self.files {
+            hasher.update(path.as_bytes());
+            hasher.update([0]);
+            hasher.update(contents.as_bytes());
+            hasher.update([0]);
+        }
+        let digest = hasher.finalize();
+        digest[..6].iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+fn read_dir(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) -> Result<(), EngineError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| EngineError::Io { path, source }
+    };
+    for entry in std::fs::read_dir(dir).map_err(io(dir))? {
+        let path = entry.map_err(io(dir))?.path();
+        if path.is_dir() {
+            read_dir(root, &path, out)?;
+        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("tsv" | "toml")) {
+            let contents = std::fs::read_to_string(&path).map_err(io(&path))?;
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.push((rel, contents));
+        }
+    }
+    Ok(())
+}

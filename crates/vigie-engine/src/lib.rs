@@ -1,0 +1,202 @@
+//! The engine: `Engine::evaluate(&Item) -> Decision`.
+//!
+//! Built once from a data directory (lexicon, gazetteer, policy; later models and banks) and
+//! shared across threads: the CLI, the HTTP server and stream workers all call the same
+//! engine. Evaluation is a pure function of the item and the loaded data: no I/O, no clock, no
+//! randomness; the same item and data versions give the same decision.
+//!
+//! ```
+//! use vigie_core::{Item, Verdict};
+//! let engine = vigie_engine::Engine::embedded().unwrap();
+//! let item = Item::from_json(r#"{"id": "n-1", "kind": "post",
+//!   "text": "Smugglers charged 2,900 dinars per person from Zuwara, police said."}"#).unwrap();
+//! let decision = engine.evaluate(&item);
+//! assert_eq!(decision.verdict, Verdict::Allow);
+//! ```
+#![deny(missing_docs)]
+
+mod data;
+
+pub use data::{DataFiles, EngineError};
+
+use rayon::prelude::*;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use vigie_core::{Action, ActionType, Decision, Item, Label, LabelScore, Priority, Reason, Severity, Verdict};
+use vigie_model::{EvidenceScorer, ScoreInput, Scored, Scorer};
+use vigie_policy::{Policy, PolicyInput};
+use vigie_text::{Analysis, Analyzer, Hints};
+
+/// The engine. Cheap to share (`&Engine` or `Arc<Engine>`), `Send + Sync`.
+pub struct Engine {
+    analyzer: Analyzer,
+    scorer: Box<dyn Scorer>,
+    policy: Policy,
+    model_version: String,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("policy_version", &self.policy.version())
+            .field("model_version", &self.model_version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// The engine on the data embedded in the binary at build time (the repository's `data/`).
+    pub fn embedded() -> Result<Engine, EngineError> {
+        Engine::from_files(&DataFiles::embedded())
+    }
+
+    /// The engine on a data directory laid out like the repository's `data/`.
+    pub fn from_dir(dir: &std::path::Path) -> Result<Engine, EngineError> {
+        Engine::from_files(&DataFiles::from_dir(dir)?)
+    }
+
+    /// The engine on a set of data files.
+    pub fn from_files(files: &DataFiles) -> Result<Engine, EngineError> {
+        let lexicon = vigie_text::lexicon::Lexicon::from_tsv(&files.lexicon_files())?;
+        let (places_name, places) = files.required("places.tsv")?;
+        let gazetteer = vigie_text::gazetteer::Gazetteer::from_tsv(places_name, places)?;
+        let (policy_name, policy) = files.required("policy/default.toml")?;
+        let policy = Policy::from_toml(policy_name, policy)?;
+        let scorer: Box<dyn Scorer> = Box::new(EvidenceScorer);
+        let model_version = format!("{}+data.{}", scorer.version(), files.digest());
+        Ok(Engine {
+            analyzer: Analyzer::new(lexicon, gazetteer),
+            scorer,
+            policy,
+            model_version,
+        })
+    }
+
+    /// The text pipeline (for `inspect` and tools that write lexicons).
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The scorer's version plus a digest of the data files.
+    pub fn model_version(&self) -> &str {
+        &self.model_version
+    }
+
+    /// Runs the text pipeline on one text.
+    pub fn analyze(&self, text: &str, country: Option<&str>) -> Analysis {
+        self.analyzer.analyze(text, Hints { country })
+    }
+
+    /// Scores one item without applying the policy (what `vigie classify` prints).
+    pub fn score(&self, item: &Item) -> Scored {
+        let analysis = self.analyze(item.text(), item.author_country());
+        self.score_analysis(item, &analysis)
+    }
+
+    fn score_analysis(&self, item: &Item, analysis: &Analysis) -> Scored {
+        self.scorer.score(ScoreInput {
+            item,
+            analysis,
+            lexicon: self.analyzer.lexicon(),
+        })
+    }
+
+    /// Decides for one item. Never fails: odd content gives a decision with warnings, and an
+    /// internal error sends the item to review with no enforcement (fail closed).
+    pub fn evaluate(&self, item: &Item) -> Decision {
+        match catch_unwind(AssertUnwindSafe(|| self.evaluate_unguarded(item))) {
+            Ok(decision) => decision,
+            Err(panic) => self.failed_closed(item, &panic_message(&panic)),
+        }
+    }
+
+    /// Decides for a batch, on all cores, in input order.
+    pub fn evaluate_batch(&self, items: &[Item]) -> Vec<Decision> {
+        items.par_iter().map(|item| self.evaluate(item)).collect()
+    }
+
+    fn evaluate_unguarded(&self, item: &Item) -> Decision {
+        let analysis = self.analyze(item.text(), item.author_country());
+        let scored = self.score_analysis(item, &analysis);
+        let detected = analysis.language.code;
+        let notice_lang = item
+            .locale
+            .as_deref()
+            .filter(|l| !l.is_empty())
+            .unwrap_or(if detected == "und" { "en" } else { detected });
+        let notice_lang = notice_lang.strip_suffix("-Latn").unwrap_or(notice_lang);
+        let outcome = self.policy.evaluate(PolicyInput {
+            scores: &scored.scores,
+            evidence: &scored.evidence,
+            scorer_version: self.scorer.version(),
+            kind: item.kind,
+            notice_lang,
+        });
+        let mut warnings = Vec::new();
+        if item.text.as_deref().is_none_or(|t| t.trim().is_empty()) && item.media.is_empty() {
+            warnings.push("item has no text and no media: nothing to evaluate".to_string());
+        }
+        if !item.media.is_empty() {
+            warnings.push(format!(
+                "{} media reference(s) not evaluated: media hashing is not built yet",
+                item.media.len()
+            ));
+        }
+        Decision {
+            id: item.id.clone(),
+            verdict: outcome.verdict,
+            severity: outcome.severity,
+            labels: outcome.labels,
+            actions: outcome.actions,
+            reasons: outcome.reasons,
+            entities: analysis.entities,
+            lang: Some(detected.to_string()),
+            automated: true,
+            policy_version: self.policy.version().to_string(),
+            model_version: self.model_version.clone(),
+            warnings,
+        }
+    }
+
+    /// The decision for an item whose evaluation failed: review, no enforcement.
+    fn failed_closed(&self, item: &Item, message: &str) -> Decision {
+        Decision {
+            id: item.id.clone(),
+            verdict: Verdict::Review,
+            severity: Severity::Medium,
+            labels: vec![LabelScore {
+                label: Label::Benign,
+                score: 0.0,
+            }],
+            actions: vec![Action {
+                priority: Some(Priority::High),
+                ..Action::new(ActionType::QueueReview)
+            }],
+            reasons: vec![Reason {
+                rule: "engine_error".to_string(),
+                evidence: vec![format!("evaluation failed: {message}")],
+                ground: Some("Fail closed: a person reviews what the engine could not evaluate".to_string()),
+            }],
+            entities: Vec::new(),
+            lang: None,
+            automated: true,
+            policy_version: self.policy.version().to_string(),
+            model_version: self.model_version.clone(),
+            warnings: vec![format!("engine error: {message}")],
+        }
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic".to_string()
+    }
+}

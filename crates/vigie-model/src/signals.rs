@@ -1,0 +1,155 @@
+//! Signals: the analysis summarised into a few numbers in `[0, 1]`, with the facts behind each.
+
+use vigie_core::{EntityType, ItemKind};
+use vigie_text::lexicon::Category;
+
+use crate::ScoreInput;
+
+/// One signal's strength and the facts that raised it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Signal {
+    /// Strength in `[0, 1]`.
+    pub value: f32,
+    /// Short facts, e.g. `lexicon offer "رحلة قادمة"` or `phone +218912345678`.
+    pub facts: Vec<String>,
+}
+
+impl Signal {
+    fn raise(&mut self, value: f32, fact: String) {
+        if value > 0.0 {
+            self.value = self.value.max(value).min(1.0);
+            if !self.facts.contains(&fact) && self.facts.len() < 6 {
+                self.facts.push(fact);
+            }
+        }
+    }
+
+    /// `true` when the signal is at least `threshold`.
+    pub fn at_least(&self, threshold: f32) -> bool {
+        self.value >= threshold
+    }
+}
+
+/// The signals the evidence scorer combines.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Signals {
+    /// Offering a service: offer terms.
+    pub offer: Signal,
+    /// Looking for a smuggler: seek terms.
+    pub seek: Signal,
+    /// Smuggling vocabulary and actors.
+    pub activity: Signal,
+    /// A route: departure and destination places, route terms, flag pairs.
+    pub route: Signal,
+    /// Logistics: vessel, schedule.
+    pub logistics: Signal,
+    /// A price or price vocabulary.
+    pub price: Signal,
+    /// A way to get in touch: phone, messaging link, handle, contact terms.
+    pub contact: Signal,
+    /// Safety and success claims.
+    pub safety_claim: Signal,
+    /// Documents offered.
+    pub document: Signal,
+    /// Deceptive job offers.
+    pub recruitment: Signal,
+    /// Ransom demands and pleas.
+    pub ransom: Signal,
+    /// Threats of harm.
+    pub threat: Signal,
+    /// Someone held captive.
+    pub hostage: Signal,
+    /// Payment channels, terms and identifiers.
+    pub payment: Signal,
+    /// Negative evidence: news, NGO, awareness, courts.
+    pub news: Signal,
+    /// Negative evidence: own journey, grief, missing person.
+    pub personal: Signal,
+    /// The item is a search query.
+    pub is_search: bool,
+    /// The item was reported by a user (a family forwarding a message).
+    pub is_report: bool,
+}
+
+impl Signals {
+    /// Computes the signals of one item.
+    pub fn from_input(input: ScoreInput<'_>) -> Signals {
+        let mut s = Signals {
+            is_search: input.item.kind == Some(ItemKind::Search),
+            is_report: input.item.kind == Some(ItemKind::Report),
+            ..Signals::default()
+        };
+        let text = input.item.text();
+        for hit in &input.analysis.lexicon_hits {
+            let term = &input.lexicon.terms()[hit.term];
+            let written = &text[hit.span[0]..hit.span[1]];
+            let fact = if hit.via_arabizi {
+                format!("{} \"{written}\" (Arabizi for \"{}\")", term.category, term.term)
+            } else {
+                format!("{} \"{written}\"", term.category)
+            };
+            let w = term.weight;
+            let signal = match term.category {
+                Category::Offer => &mut s.offer,
+                Category::Seek => &mut s.seek,
+                Category::Activity | Category::Actor => &mut s.activity,
+                Category::Route => &mut s.route,
+                Category::Vessel | Category::Schedule => &mut s.logistics,
+                Category::Price => &mut s.price,
+                Category::Contact => &mut s.contact,
+                Category::SafetyClaim => &mut s.safety_claim,
+                Category::Document => &mut s.document,
+                Category::Recruitment => &mut s.recruitment,
+                Category::Ransom => &mut s.ransom,
+                Category::Threat => &mut s.threat,
+                Category::Hostage => &mut s.hostage,
+                Category::Payment => &mut s.payment,
+                Category::News => &mut s.news,
+                Category::Personal => &mut s.personal,
+            };
+            // A second, different term of the same category adds a little.
+            let value = if signal.value > 0.0 && !signal.facts.contains(&fact) {
+                signal.value.max(w) + 0.2 * signal.value.min(w)
+            } else {
+                w
+            };
+            signal.raise(value, fact);
+        }
+
+        let mut departures = 0;
+        let mut destinations = 0;
+        let mut flags = 0;
+        for entity in &input.analysis.entities {
+            let fact = format!("{} {}", entity.entity_type.as_str(), entity.value);
+            match entity.entity_type {
+                EntityType::Phone | EntityType::Whatsapp | EntityType::Telegram | EntityType::Viber => {
+                    s.contact.raise(1.0, fact)
+                }
+                EntityType::Handle => s.contact.raise(0.6, fact),
+                EntityType::Price => s.price.raise(1.0, fact),
+                EntityType::MoneyTransfer | EntityType::Iban | EntityType::Crypto => {
+                    s.payment.raise(0.9, fact)
+                }
+                EntityType::Place => {
+                    if entity.raw.chars().any(|c| ('\u{1F1E6}'..='\u{1F1FF}').contains(&c)) {
+                        flags += 1;
+                    }
+                    match entity.role.as_deref() {
+                        Some("destination") => destinations += 1,
+                        Some("departure" | "transit" | "hub" | "origin") => departures += 1,
+                        _ => {}
+                    }
+                    s.route.raise(0.35, format!("place {}", entity.value));
+                }
+            }
+        }
+        if departures > 0 && destinations > 0 {
+            s.route.raise(0.9, "route from a departure place to a destination".to_string());
+        } else if flags >= 2 {
+            s.route.raise(0.8, "flag pair".to_string());
+        } else if destinations > 0 {
+            s.route.raise(0.5, "destination named".to_string());
+        }
+        s
+    }
+}
