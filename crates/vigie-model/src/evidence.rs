@@ -21,6 +21,9 @@ use vigie_core::{Label, LabelScores};
 /// Score ceiling for a label whose conjunction does not hold.
 const CAP_WITHOUT_CONJUNCTION: f32 = 0.35;
 
+/// Score floor for a label whose conjunction holds (before negative context).
+const FLOOR_WITH_CONJUNCTION: f32 = 0.6;
+
 /// The evidence scorer (no training; the weights are in this file).
 #[derive(Debug, Clone, Default)]
 pub struct EvidenceScorer;
@@ -40,23 +43,36 @@ impl Scorer for EvidenceScorer {
         let mut scores = LabelScores::default();
         let context = s.news.value.max(0.8 * s.personal.value);
 
-        // Offering a crossing.
+        // Offering a crossing: offer intent + route + price + contact. Strong evidence of
+        // another harm (documents, jobs, ransom) explains the same price and contact better.
         let intent = s.offer.value.max(s.activity.value).max(s.logistics.value);
+        let other_harm = s
+            .document
+            .value
+            .max(s.recruitment.value)
+            .max(s.ransom.value)
+            .max(s.threat.value)
+            .max(s.hostage.value);
         let z = 2.4 * s.offer.value
-            + 1.2 * s.route.value
-            + 1.4 * s.price.value
-            + 1.4 * s.contact.value
-            + 1.0 * s.logistics.value
-            + 0.8 * s.activity.value
-            + 0.8 * s.safety_claim.value
+            + 1.0 * s.activity.value.max(s.logistics.value)
+            + 1.3 * s.route.value
+            + 1.5 * s.price.value
+            + 1.5 * s.contact.value
+            + 0.6 * s.safety_claim.value
             + 0.4 * s.payment.value
-            - 2.6 * s.seek.value
-            - 3.0 * context
-            - 4.6;
+            - 3.0 * s.seek.value
+            - 3.5 * context
+            - 2.0 * other_harm
+            - 3.4;
         let conjunction = intent >= 0.3
+            && count_at_least(&[s.route.value, s.price.value, s.contact.value], 0.3) >= 2
             && (s.price.at_least(0.5) || s.contact.at_least(0.5))
-            && (s.offer.at_least(0.3) || s.route.at_least(0.5) || s.price.at_least(0.5));
-        let advert = gate(sigmoid(z), conjunction);
+            && other_harm < 0.8;
+        let mut advert = gate(z, conjunction);
+        if !s.contact.at_least(0.3) {
+            // No way to reach the seller: never enough for removal without a person.
+            advert = advert.min(0.75);
+        }
         scores.set(Label::SmugglingAdvertisement, advert);
         scored.evidence[Label::SmugglingAdvertisement.index()] = facts(&[
             &s.offer,
@@ -68,67 +84,70 @@ impl Scorer for EvidenceScorer {
             &s.activity,
         ]);
 
-        // Looking for a smuggler.
+        // Looking for a smuggler: seek terms about the trade, or a search query about it.
         let about_trade = s.activity.value.max(s.route.value).max(s.logistics.value);
-        let z = 3.2 * s.seek.value + 1.0 * about_trade + if s.is_search { 2.2 * about_trade } else { 0.0 }
-            + 0.3 * s.price.value
-            - 1.6 * s.offer.value
-            - 2.6 * context
-            - 3.4;
-        let conjunction = s.seek.at_least(0.3) || (s.is_search && about_trade >= 0.3);
-        scores.set(Label::SmugglingSolicitation, gate(sigmoid(z), conjunction));
+        let search = if s.is_search {
+            2.4 * about_trade + 0.5 * s.price.value
+        } else {
+            0.0
+        };
+        let z = 3.4 * s.seek.value + 1.2 * about_trade + search
+            - 1.8 * s.offer.value
+            - 3.0 * context
+            - 2.6;
+        let conjunction = (s.seek.at_least(0.3) && about_trade >= 0.3) || (s.is_search && about_trade >= 0.3);
+        scores.set(Label::SmugglingSolicitation, combine(z, conjunction, context));
         scored.evidence[Label::SmugglingSolicitation.index()] =
             facts(&[&s.seek, &s.activity, &s.route, &s.logistics]);
 
-        // Documents offered.
-        let z = 3.0 * s.document.value
+        // Documents offered: document terms + an offer, a price or a contact.
+        let z = 3.2 * s.document.value
             + 1.0 * s.offer.value
-            + 1.0 * s.price.value
-            + 1.0 * s.contact.value
+            + 1.2 * s.price.value
+            + 1.2 * s.contact.value
             + 0.6 * s.safety_claim.value
             - 3.0 * context
             - 1.5 * s.seek.value
-            - 4.4;
-        let conjunction = s.document.at_least(0.3)
-            && (s.offer.at_least(0.3) || s.price.at_least(0.5) || s.contact.at_least(0.5));
-        scores.set(Label::SmugglingDocuments, gate(sigmoid(z), conjunction));
+            - 4.0;
+        let conjunction = s.document.at_least(0.5)
+            && count_at_least(&[s.offer.value, s.price.value, s.contact.value], 0.3) >= 2;
+        scores.set(Label::SmugglingDocuments, gate(z, conjunction));
         scored.evidence[Label::SmugglingDocuments.index()] =
             facts(&[&s.document, &s.offer, &s.price, &s.contact, &s.safety_claim]);
 
-        // Deceptive job offers.
-        let z = 3.0 * s.recruitment.value
-            + 0.9 * s.contact.value
-            + 0.5 * s.price.value
-            + 0.6 * s.document.value
-            + 0.6 * s.offer.value
-            + 0.4 * s.payment.value
+        // Deceptive job offers: recruitment terms + a contact, a price or documents.
+        let z = 3.2 * s.recruitment.value
+            + 1.0 * s.contact.value
+            + 0.6 * s.price.value
+            + 0.5 * s.document.value
+            + 0.5 * s.offer.value
+            + 0.5 * s.payment.value
             - 3.0 * context
-            - 4.2;
-        let conjunction = s.recruitment.at_least(0.3)
-            && (s.contact.at_least(0.5)
-                || s.price.at_least(0.5)
-                || s.offer.at_least(0.3)
-                || s.document.at_least(0.3));
-        scores.set(Label::TraffickingRecruitment, gate(sigmoid(z), conjunction));
+            - 3.8;
+        let conjunction = s.recruitment.at_least(0.5)
+            && count_at_least(&[s.contact.value, s.price.value, s.offer.value, s.document.value], 0.3) >= 1;
+        scores.set(Label::TraffickingRecruitment, gate(z, conjunction));
         scored.evidence[Label::TraffickingRecruitment.index()] =
             facts(&[&s.recruitment, &s.contact, &s.price, &s.document, &s.offer]);
 
-        // Ransom: a missed case can cost a life, so the gate is generous and the review is
-        // human; news about ransoms is damped, not zeroed.
-        let z = 3.0 * s.ransom.value
-            + 2.0 * s.threat.value
+        // Ransom: a demand, a threat or a captive, together with another of them or with
+        // money. A missed case can cost a life, so the conjunction alone reaches review (a
+        // person decides); news context damps it.
+        let pressure = s.payment.value.max(s.price.value);
+        let z = 3.2 * s.ransom.value
+            + 2.4 * s.threat.value
             + 1.8 * s.hostage.value
             + 1.2 * s.payment.value
             + 0.8 * s.price.value
             + if s.is_report { 0.8 } else { 0.0 }
             - 2.4 * s.news.value
             - 1.0 * s.personal.value
-            - 3.6;
-        let pressure = s.payment.value.max(s.price.value);
-        let conjunction = s.ransom.at_least(0.5)
-            || (s.threat.at_least(0.3) && (pressure >= 0.5 || s.hostage.at_least(0.3)))
-            || (s.hostage.at_least(0.3) && pressure >= 0.5);
-        scores.set(Label::ExtortionRansom, gate(sigmoid(z), conjunction));
+            - 3.4;
+        let coercion = count_at_least(&[s.ransom.value, s.threat.value, s.hostage.value], 0.3);
+        let conjunction = coercion >= 2
+            || (coercion == 1 && pressure >= 0.5)
+            || (s.ransom.at_least(0.8) && (s.contact.at_least(0.5) || s.is_report));
+        scores.set(Label::ExtortionRansom, combine(z, conjunction, s.news.value));
         scored.evidence[Label::ExtortionRansom.index()] =
             facts(&[&s.ransom, &s.threat, &s.hostage, &s.payment, &s.price]);
 
@@ -146,12 +165,30 @@ impl Scorer for EvidenceScorer {
     }
 }
 
-fn gate(score: f32, conjunction: bool) -> f32 {
+/// Score for a label: the logistic of `z`, at most [`CAP_WITHOUT_CONJUNCTION`] when the
+/// conjunction does not hold.
+fn gate(z: f32, conjunction: bool) -> f32 {
     if conjunction {
-        score
+        sigmoid(z)
+    } else {
+        sigmoid(z).min(CAP_WITHOUT_CONJUNCTION)
+    }
+}
+
+/// Score for a label: the logistic of `z`; when the conjunction holds, at least
+/// [`FLOOR_WITH_CONJUNCTION`] (less the negative context), so a person reviews it; when it
+/// does not, at most [`CAP_WITHOUT_CONJUNCTION`].
+fn combine(z: f32, conjunction: bool, context: f32) -> f32 {
+    let score = sigmoid(z);
+    if conjunction {
+        score.max(FLOOR_WITH_CONJUNCTION * (1.0 - context))
     } else {
         score.min(CAP_WITHOUT_CONJUNCTION)
     }
+}
+
+fn count_at_least(values: &[f32], threshold: f32) -> usize {
+    values.iter().filter(|v| **v >= threshold).count()
 }
 
 fn facts(signals: &[&crate::signals::Signal]) -> Vec<String> {

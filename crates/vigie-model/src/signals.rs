@@ -80,8 +80,21 @@ impl Signals {
             ..Signals::default()
         };
         let text = input.item.text();
-        for hit in &input.analysis.lexicon_hits {
+        // Longest hits first; a shorter hit of the same category inside a longer one
+        // ("garanti" inside "passage garanti", the several Arabic terms one Arabizi word
+        // matches) is the same evidence and does not count twice.
+        let mut hits: Vec<_> = input.analysis.lexicon_hits.iter().collect();
+        hits.sort_by_key(|h| (std::cmp::Reverse(h.span[1] - h.span[0]), h.span[0], h.via_arabizi));
+        let mut counted: Vec<(Category, vigie_core::Span)> = Vec::new();
+        for hit in hits {
             let term = &input.lexicon.terms()[hit.term];
+            let same_evidence = counted.iter().any(|(category, span)| {
+                *category == term.category && span[0] < hit.span[1] && hit.span[0] < span[1]
+            });
+            if same_evidence {
+                continue;
+            }
+            counted.push((term.category, hit.span));
             let written = &text[hit.span[0]..hit.span[1]];
             let fact = if hit.via_arabizi {
                 format!("{} \"{written}\" (Arabizi for \"{}\")", term.category, term.term)

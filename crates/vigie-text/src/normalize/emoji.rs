@@ -27,7 +27,7 @@ pub fn token(c: char) -> Option<&'static str> {
         '🛂' => "emoji_passport",
         '🦺' => "emoji_lifejacket",
         '🆘' => "emoji_sos",
-        '⛓' | '🔗' => "emoji_chain",
+        '⛓' => "emoji_chain",
         '🩸' | '🔪' | '🔫' | '💀' | '☠' => "emoji_violence",
         '🌊' => "emoji_sea",
         _ => return None,

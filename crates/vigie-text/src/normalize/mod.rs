@@ -6,7 +6,8 @@
 //! diacritics stripped (`traversée` → `traversee`), case folding, Cyrillic/Greek look-alikes
 //! folded to Latin *only* in Latin-like text ([`homoglyph`]), Arabic orthographic folding
 //! ([`arabic`]), Arabic-Indic and Persian digits to ASCII, and emoji to ASCII tokens
-//! ([`emoji`]: flags become `flag_ly`, boats `emoji_boat`).
+//! ([`emoji`]: flags become `flag_ly`, boats `emoji_boat`); runs of whitespace collapse to one
+//! space and typographic apostrophes become `'`.
 //!
 //! Every output byte remembers the byte range of the original text it came from, so a match
 //! in the normalised text is reported at its place in what the author wrote.
@@ -48,6 +49,13 @@ impl Normalized {
         self.source.extend(std::iter::repeat_n(from, s.len()));
     }
 
+    /// One space, never two in a row (runs of whitespace collapse).
+    fn push_space(&mut self, from: (u32, u32)) {
+        if !self.text.ends_with(' ') {
+            self.push(' ', from);
+        }
+    }
+
     fn push(&mut self, c: char, from: (u32, u32)) {
         self.text.push(c);
         self.source
@@ -82,7 +90,11 @@ pub fn normalize(input: &str) -> Normalized {
                     continue;
                 }
             }
-            out.push(c.to_ascii_lowercase(), from);
+            if c.is_ascii_whitespace() {
+                out.push_space(from);
+            } else {
+                out.push(c.to_ascii_lowercase(), from);
+            }
             continue;
         }
         // Flags: two regional indicators.
@@ -92,11 +104,11 @@ pub fn normalize(input: &str) -> Normalized {
                     chars.next();
                     let end = next_start + next.len_utf8();
                     let from = (start as u32, end as u32);
-                    out.push(' ', from);
+                    out.push_space(from);
                     out.push_str("flag_", from);
                     out.push(emoji::regional_letter(c), from);
                     out.push(emoji::regional_letter(next), from);
-                    out.push(' ', from);
+                    out.push_space(from);
                     continue;
                 }
             }
@@ -104,9 +116,9 @@ pub fn normalize(input: &str) -> Normalized {
         }
         if let Some(token) = emoji::token(c) {
             let from = (start as u32, (start + c.len_utf8()) as u32);
-            out.push(' ', from);
+            out.push_space(from);
             out.push_str(token, from);
-            out.push(' ', from);
+            out.push_space(from);
             continue;
         }
         // Gather the combining marks that follow, so composition sees the whole cluster.
@@ -150,6 +162,10 @@ fn fold_char(c: char, fold_lookalikes: bool, out: &mut Normalized, from: (u32, u
     if is_invisible(c) {
         return;
     }
+    if c.is_whitespace() {
+        out.push_space(from);
+        return;
+    }
     if let Some(d) = arabic::digit(c) {
         out.push(d, from);
         return;
@@ -172,6 +188,7 @@ fn fold_char(c: char, fold_lookalikes: bool, out: &mut Normalized, from: (u32, u
     match c {
         // Turkish dotless i and Latin letters NFKD does not decompose.
         'ı' => out.push('i', from),
+        '’' | '‘' | 'ʼ' | '′' => out.push('\'', from),
         'ø' | 'Ø' => out.push('o', from),
         'ß' => out.push_str("ss", from),
         'æ' | 'Æ' => out.push_str("ae", from),
