@@ -63,6 +63,13 @@ fn language_countries(code: &str) -> &'static [&'static str] {
     }
 }
 
+fn add_country(countries: &mut Vec<String>, code: &str) {
+    let code = code.to_ascii_uppercase();
+    if code.len() == 2 && code != "EU" && !countries.contains(&code) {
+        countries.push(code);
+    }
+}
+
 impl Analyzer {
     /// A pipeline over a compiled lexicon and gazetteer.
     pub fn new(lexicon: Lexicon, gazetteer: Gazetteer) -> Analyzer {
@@ -93,24 +100,20 @@ impl Analyzer {
         let place_hits = self.gazetteer.find(&normalized);
 
         let mut priors = Priors::default();
-        let mut add = |code: &str| {
-            let code = code.to_ascii_uppercase();
-            if code.len() == 2 && code != "EU" && !priors.countries.contains(&code) {
-                priors.countries.push(code);
-            }
-        };
         if let Some(country) = hints.country {
-            add(country);
+            add_country(&mut priors.countries, country);
         }
         for hit in &place_hits {
             let place = &self.gazetteer.places()[hit.place];
             if !matches!(place.role, crate::gazetteer::Role::Destination) {
-                add(&place.country);
+                add_country(&mut priors.countries, &place.country);
             }
         }
+        let strong = priors.countries.len();
         for code in language_countries(language.code) {
-            add(code);
+            add_country(&mut priors.countries, code);
         }
+        priors.strong = strong;
         let mut entities = entities::extract(text, &normalized, &priors);
         for hit in &place_hits {
             let place = &self.gazetteer.places()[hit.place];

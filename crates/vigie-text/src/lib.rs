@@ -14,7 +14,7 @@
 //! ```
 //! use vigie_text::normalize::normalize;
 //! let n = normalize("رحلـــة لإيطاليا ٠٩١ ٢٣٤ ٥٦٧٨ 🚤");
-//! assert_eq!(n.as_str().trim_end(), "رحله لايطاليا 091 234 5678  emoji_boat");
+//! assert_eq!(n.as_str().trim_end(), "رحله لايطاليا 091 234 5678 emoji_boat");
 //! ```
 #![deny(missing_docs)]
 

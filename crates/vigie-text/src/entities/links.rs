@@ -51,12 +51,13 @@ pub fn extract(original: &str, norm: &Normalized, found: &mut Found) {
                 continue;
             }
             let raw_text = raw(original, span);
-            let path = &raw_text[raw_text.to_ascii_lowercase().find(marker).map_or(0, |p| p + marker.len())..];
+            let path_span = norm.original_span(at + marker.len(), end);
+            let path = &original[path_span[0]..path_span[1]];
             if let Some(entity) = link_entity(kind, marker, path, &raw_text, span) {
                 let phone_digits = link_phone(marker, path);
                 found.push(entity);
                 if let Some(digits) = phone_digits {
-                    if let Some(parsed) = parse(&digits, true, &[]) {
+                    if let Some(parsed) = parse(&digits, true, &Default::default()) {
                         let mut phone = Entity::new(EntityType::Phone, parsed.e164, raw_text.clone(), span);
                         phone.country = parsed.country;
                         phone.valid = Some(parsed.valid);
@@ -108,9 +109,7 @@ fn link_entity(kind: EntityType, marker: &str, path: &str, raw_text: &str, span:
             }
         }
         "whatsapp.com/" => {
-            let lower = path.to_ascii_lowercase();
-            if let Some(p) = lower.find("phone=") {
-                let digits: String = path[p + 6..].chars().skip_while(|c| !c.is_ascii_digit()).take_while(char::is_ascii_digit).collect();
+            if let Some(digits) = link_phone(marker, path) {
                 format!("https://wa.me/{digits}")
             } else {
                 let host = if raw_text.to_ascii_lowercase().contains("chat.whatsapp.com") { "chat.whatsapp.com" } else { "whatsapp.com" };
@@ -141,8 +140,8 @@ fn link_phone(marker: &str, path: &str) -> Option<String> {
             let p = lower.find("phone=").map(|p| p + 6).or_else(|| lower.find("number=").map(|p| p + 7))?;
             lower[p..]
                 .trim_start_matches("%2b")
+                .trim_start_matches('+')
                 .chars()
-                .skip_while(|c| !c.is_ascii_digit())
                 .take_while(char::is_ascii_digit)
                 .collect()
         }

@@ -22,6 +22,9 @@ pub struct Priors {
     /// Likely countries for national phone numbers and ambiguous currencies, most likely first
     /// (ISO 3166-1 alpha-2, upper case).
     pub countries: Vec<String>,
+    /// How many of `countries` come from strong evidence (the author's country, places named
+    /// in the text) rather than from the language.
+    pub strong: usize,
 }
 
 /// Runs every extractor over `original` and its normalised form.

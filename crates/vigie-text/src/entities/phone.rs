@@ -36,13 +36,46 @@ pub struct Parsed {
     pub valid: bool,
 }
 
+/// The countries to try for national numbers: first those the item points to (author,
+/// places), then those its language suggests, then [`DEFAULT_COUNTRIES`].
+#[derive(Debug, Clone, Default)]
+pub struct Regions {
+    list: Vec<Region>,
+    /// How many of `list` come from strong evidence (author, places).
+    from_item: usize,
+}
+
 /// Parses a digit string (`international` when written with `+` or `00`) against the priors.
-pub fn parse(digits: &str, international: bool, regions: &[Region]) -> Option<Parsed> {
+///
+/// Order: valid in a country the item suggests; then, for a number with a trunk `0`, possible
+/// in the item's most likely country (an unassigned or fictional range there beats a valid
+/// number in a country nothing points to); then valid in a default country; then the digits
+/// read as an international number written without `+`.
+pub fn parse(digits: &str, international: bool, regions: &Regions) -> Option<Parsed> {
     if international {
         let number = PhoneNumber::parse(format!("+{digits}"), None).ok()?;
         return finish(&number, number.is_valid(), digits.len() >= 8);
     }
-    for &region in regions {
+    let trunk = digits.starts_with('0') && (9..=11).contains(&digits.len());
+    let (item, defaults) = regions.list.split_at(regions.from_item);
+    for &region in item {
+        if let Ok(number) = PhoneNumber::parse(digits, Some(region)) {
+            if number.is_valid() {
+                return finish(&number, true, true);
+            }
+        }
+    }
+    if trunk {
+        if let Some(&region) = item.first() {
+            if let Some(parsed) = PhoneNumber::parse(digits, Some(region))
+                .ok()
+                .and_then(|n| finish(&n, false, true))
+            {
+                return Some(parsed);
+            }
+        }
+    }
+    for &region in defaults {
         if let Ok(number) = PhoneNumber::parse(digits, Some(region)) {
             if number.is_valid() {
                 return finish(&number, true, true);
@@ -57,9 +90,8 @@ pub fn parse(digits: &str, international: bool, regions: &[Region]) -> Option<Pa
             }
         }
     }
-    // A national number in an unassigned range, for the most likely country.
-    if digits.starts_with('0') && (9..=11).contains(&digits.len()) {
-        let number = PhoneNumber::parse(digits, Some(*regions.first()?)).ok()?;
+    if trunk && item.is_empty() {
+        let number = PhoneNumber::parse(digits, Some(*defaults.first()?)).ok()?;
         return finish(&number, false, true);
     }
     None
@@ -79,24 +111,26 @@ fn finish(number: &PhoneNumber, valid: bool, accept_possible: bool) -> Option<Pa
 }
 
 /// The regions to try, most likely first: the priors, then [`DEFAULT_COUNTRIES`].
-pub fn regions(priors: &Priors) -> Vec<Region> {
-    let mut out: Vec<Region> = Vec::new();
-    let codes = priors
-        .countries
-        .iter()
-        .map(String::as_str)
-        .chain(DEFAULT_COUNTRIES.iter().copied());
-    for code in codes {
+pub fn regions(priors: &Priors) -> Regions {
+    let mut regions = Regions::default();
+    for (idx, code) in priors.countries.iter().enumerate() {
         if let Ok(region) = Region::from_code(code) {
-            if !out.contains(&region) {
-                out.push(region);
+            if !regions.list.contains(&region) && regions.list.len() < MAX_REGIONS {
+                regions.list.push(region);
             }
         }
-        if out.len() == MAX_REGIONS {
-            break;
+        if idx + 1 == priors.strong {
+            regions.from_item = regions.list.len();
         }
     }
-    out
+    for code in DEFAULT_COUNTRIES {
+        if let Ok(region) = Region::from_code(code) {
+            if !regions.list.contains(&region) && regions.list.len() < MAX_REGIONS + 6 {
+                regions.list.push(region);
+            }
+        }
+    }
+    regions
 }
 
 /// A run of digits and separators: the digit groups with their byte ranges.
@@ -119,7 +153,8 @@ fn runs(norm: &str) -> Vec<Run> {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        let starts = b.is_ascii_digit() || (b == b'+' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit));
+        let next_is_digit = bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
+        let starts = b.is_ascii_digit() || (matches!(b, b'+' | b'o') && next_is_digit);
         let prev_is_word = i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
         if !starts || prev_is_word {
             i += 1;
@@ -137,7 +172,7 @@ fn runs(norm: &str) -> Vec<Run> {
         while i < bytes.len() {
             let c = bytes[i];
             let zero_letter = c == b'o'
-                && !current.is_empty()
+                && (!current.is_empty() || bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
                 && !bytes.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic());
             if c.is_ascii_digit() || zero_letter {
                 if current.is_empty() {
@@ -146,7 +181,7 @@ fn runs(norm: &str) -> Vec<Run> {
                 current.push(if zero_letter { '0' } else { c as char });
                 separators = 0;
                 i += 1;
-            } else if is_separator(c) && separators < 2 && !current.is_empty() || (is_separator(c) && separators < 2 && !groups.is_empty()) {
+            } else if is_separator(c) && separators < 2 && !(current.is_empty() && groups.is_empty()) {
                 if !current.is_empty() {
                     groups.push((std::mem::take(&mut current), group_start, i));
                 }
@@ -189,7 +224,7 @@ fn looks_like_date(groups: &[(String, usize, usize)]) -> bool {
 /// Extracts the phone numbers written with digits.
 pub fn extract(original: &str, norm: &Normalized, priors: &Priors, found: &mut Found) {
     let text = norm.as_str();
-    let mut regions_cache: Option<Vec<Region>> = None;
+    let mut regions_cache: Option<Regions> = None;
     for run in runs(text) {
         let total: usize = run.groups.iter().map(|g| g.0.len()).sum();
         if total < 7 {
@@ -245,6 +280,7 @@ mod tests {
     fn phones(text: &str, countries: &[&str]) -> Vec<(String, String)> {
         let priors = Priors {
             countries: countries.iter().map(|c| c.to_string()).collect(),
+            strong: countries.len(),
         };
         let norm = normalize(text);
         let mut found = Found::default();

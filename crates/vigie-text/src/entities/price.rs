@@ -17,7 +17,7 @@ const CURRENCIES: &[(&str, &str)] = &[
     ("دينار جزائري", "DZD"), ("dzd", "DZD"), ("dinars algeriens", "DZD"), ("dinar algerien", "DZD"),
     ("€", "EUR"), ("eur", "EUR"), ("euro", "EUR"), ("euros", "EUR"), ("يورو", "EUR"), ("اورو", "EUR"), ("ايرو", "EUR"),
     ("$", "USD"), ("usd", "USD"), ("dollar", "USD"), ("dollars", "USD"), ("dolar", "USD"), ("dolares", "USD"),
-    ("dollari", "USD"), ("دولار", "USD"), ("دولارات", "USD"), ("dola", "USD"), ("doolar", "USD"), ("ዶላር", "USD"),
+    ("dollari", "USD"), ("dala", "USD"), ("dalar", "USD"), ("doollar", "USD"), ("ডলার", "USD"), ("دولار", "USD"), ("دولارات", "USD"), ("dola", "USD"), ("ዶላር", "USD"),
     ("£", "GBP"), ("gbp", "GBP"), ("pounds", "GBP"), ("pound", "GBP"), ("quid", "GBP"),
     ("جنيه مصري", "EGP"), ("egp", "EGP"), ("جنيه سوداني", "SDG"), ("sdg", "SDG"),
     ("mad", "MAD"), ("dh", "MAD"), ("dhs", "MAD"), ("dirham", "MAD"), ("dirhams", "MAD"), ("درهم", "MAD"),
@@ -206,16 +206,17 @@ fn dinar_after(text: &str, pos: usize, priors: &Priors) -> Option<(usize, &'stat
 fn currency_before(text: &str, pos: usize) -> Option<(&'static str, usize)> {
     let before = &text[..pos];
     let trimmed = before.strip_suffix(' ').unwrap_or(before);
-    for (symbol, code) in [("$", "USD"), ("€", "EUR"), ("£", "GBP"), ("₦", "NGN"), ("usd", "USD"), ("eur", "EUR"), ("gbp", "GBP"), ("lyd", "LYD"), ("tnd", "TND")] {
-        if let Some(head) = trimmed.strip_suffix(symbol) {
-            let boundary = !symbol.chars().all(|c| c.is_ascii_alphabetic())
-                || !head.chars().next_back().is_some_and(char::is_alphanumeric);
-            if boundary {
-                return Some((code, head.len()));
+    let mut best: Option<(&'static str, usize)> = None;
+    for (word, code) in CURRENCIES {
+        if let Some(head) = trimmed.strip_suffix(word) {
+            let symbol = !word.chars().next_back().is_some_and(char::is_alphanumeric);
+            let boundary = symbol || !head.chars().next_back().is_some_and(char::is_alphanumeric);
+            if boundary && best.is_none_or(|(_, start)| head.len() < start) {
+                best = Some((code, head.len()));
             }
         }
     }
-    None
+    best
 }
 
 #[cfg(test)]
@@ -226,6 +227,7 @@ mod tests {
     fn prices(text: &str, countries: &[&str]) -> Vec<(String, String)> {
         let priors = Priors {
             countries: countries.iter().map(|c| c.to_string()).collect(),
+            strong: countries.len(),
         };
         let mut found = Found::default();
         extract(text, &normalize(text), &priors, &mut found);
