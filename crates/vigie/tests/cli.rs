@@ -1,0 +1,189 @@
+//! The `vigie` binary as a user runs it: real files, real processes, exit codes and messages.
+
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn vigie() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_vigie"))
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = vigie()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn lines(output: &[u8]) -> Vec<Value> {
+    String::from_utf8(output.to_vec())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn scan_examples_writes_one_decision_per_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("decisions.jsonl");
+    let output = vigie()
+        .args(["scan", "examples/batch.jsonl", "--out"])
+        .arg(&out)
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let decisions = lines(&std::fs::read(&out).unwrap());
+    assert_eq!(decisions.len(), 100);
+    // The summary table names verdicts, labels and languages.
+    for word in ["verdict", "smuggling.advertisement", "language", "items/s"] {
+        assert!(stderr.contains(word), "summary lacks {word}: {stderr}");
+    }
+    // Every decision has the contract's fields.
+    for d in &decisions {
+        for field in ["id", "verdict", "severity", "labels", "actions", "reasons", "entities", "policy_version", "model_version"] {
+            assert!(d.get(field).is_some(), "{field} missing in {d}");
+        }
+    }
+}
+
+#[test]
+fn bad_lines_are_reported_and_skipped() {
+    let big_text = "a".repeat(10 * 1024 * 1024);
+    let mut input = Vec::new();
+    input.extend_from_slice(br#"{"id": "ok-1", "text": "Smugglers charged 2,900 dinars per person, police said."}"#);
+    input.extend_from_slice(b"\n{not json\n");
+    input.extend_from_slice(b"{\"id\": \"bad-utf8\", \"text\": \"\xff\xfe\"}\n");
+    input.extend_from_slice(br#"{"text": "no id here"}"#);
+    input.push(b'\n');
+    input.extend_from_slice(format!("{{\"id\": \"huge\", \"text\": \"{big_text}\"}}\n").as_bytes());
+    input.extend_from_slice(format!("{{\"id\": \"big-field\", \"text\": \"{}\"}}\n", "b".repeat(2 * 1024 * 1024)).as_bytes());
+    input.extend_from_slice(br#"{"id": "kind", "kind": "tweet"}"#);
+    input.push(b'\n');
+    input.extend_from_slice(b"\n");
+    input.extend_from_slice(br#"{"id": "ok-2", "text": "je cherche un passeur pour l'Italie depuis Sfax"}"#);
+    input.push(b'\n');
+    let output = run_with_stdin(&["scan", "-", "--quiet"], &input);
+    assert_eq!(output.status.code(), Some(1), "partial success exits 1");
+    let decisions = lines(&output.stdout);
+    let ids: Vec<&str> = decisions.iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["ok-1", "ok-2"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for expected in [
+        "line 2: invalid item",
+        "line 3: invalid UTF-8 at byte",
+        "line 4: invalid item: missing field `id`",
+        "line 5: line is 10485",
+        "over the limit of 4194304 bytes",
+        "line 6: field `text` is 2097152 bytes, over the limit of 1048576 bytes",
+        "line 7: invalid item: unknown variant `tweet`",
+    ] {
+        assert!(stderr.contains(expected), "missing `{expected}` in:\n{stderr}");
+    }
+}
+
+#[test]
+fn empty_input_is_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "").unwrap();
+    let output = vigie().arg("scan").arg(&empty).output().unwrap();
+    assert!(output.status.success());
+    assert!(output.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("has no items"));
+}
+
+#[test]
+fn missing_file_is_fatal_with_its_name() {
+    let output = vigie().args(["scan", "no/such/file.jsonl"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no/such/file.jsonl"));
+}
+
+#[test]
+fn classify_prints_the_six_scores_and_the_top_label() {
+    let input = "{\"id\": \"q1\", \"text\": \"je cherche un passeur sérieux pour aller en Italie depuis la Libye\"}\n\
+                 {\"id\": \"n1\", \"text\": \"The coastguard rescued 40 people, IOM said.\"}\n";
+    let output = run_with_stdin(&["classify", "-"], input.as_bytes());
+    assert!(output.status.success());
+    let results = lines(&output.stdout);
+    assert_eq!(results.len(), 2);
+    for r in &results {
+        let scores = r["scores"].as_object().unwrap();
+        assert_eq!(scores.len(), 6);
+        for label in ["smuggling.advertisement", "smuggling.solicitation", "smuggling.documents", "trafficking.recruitment", "extortion.ransom", "benign"] {
+            let s = scores[label].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&s));
+        }
+        let top = scores
+            .iter()
+            .max_by(|a, b| a.1.as_f64().unwrap().total_cmp(&b.1.as_f64().unwrap()))
+            .unwrap()
+            .0;
+        assert_eq!(r["label"].as_str().unwrap(), top);
+        assert_eq!(r.as_object().unwrap().len(), 3, "exactly id, scores, label");
+    }
+    assert_eq!(results[0]["label"], "smuggling.solicitation");
+    assert_eq!(results[1]["label"], "benign");
+}
+
+#[test]
+fn inspect_shows_normalisation_lexicon_and_entities() {
+    let output = vigie()
+        .args(["inspect", "--json", "7arga men Sabratha l Italia, wa.me/218912345678 💶 2500"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["lang"], "ar-Latn");
+    let hits = report["lexicon"].as_array().unwrap();
+    assert!(hits.iter().any(|h| h["via_arabizi"] == true && h["written"] == "7arga"), "{hits:?}");
+    let entities = report["entities"].as_array().unwrap();
+    let types: Vec<&str> = entities.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    for t in ["place", "whatsapp", "phone"] {
+        assert!(types.contains(&t), "{types:?}");
+    }
+    let text = vigie().args(["inspect", "رحلة قادمة من زوارة"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(stdout.contains("normalised"), "{stdout}");
+    assert!(stdout.contains("Zuwara"), "{stdout}");
+}
+
+#[test]
+fn a_bad_data_directory_names_the_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    std::fs::create_dir_all(data.join("lexicon")).unwrap();
+    std::fs::create_dir_all(data.join("policy")).unwrap();
+    std::fs::write(
+        data.join("lexicon/fr.tsv"),
+        "term\tlanguage\tcategory\tweight\tnote\npasseur\tfr\tsmugglr\t0.6\tn\n",
+    )
+    .unwrap();
+    std::fs::copy(repo().join("data/places.tsv"), data.join("places.tsv")).unwrap();
+    std::fs::copy(repo().join("data/policy/default.toml"), data.join("policy/default.toml")).unwrap();
+    let output = run_with_stdin(&["scan", "-", "--data", data.to_str().unwrap()], b"");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("lexicon/fr.tsv:2: field `category`: unknown category `smugglr`"), "{stderr}");
+}
+
+#[test]
+fn help_teaches_with_examples() {
+    let output = vigie().args(["scan", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("Examples:"));
+    assert!(help.contains("vigie scan examples/batch.jsonl --out decisions.jsonl"));
+}
