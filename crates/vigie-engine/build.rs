@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-fn collect(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) {
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
         .map(|e| e.expect("directory entry").path())
@@ -13,7 +13,7 @@ fn collect(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) {
     for path in entries {
         if path.is_dir() {
             println!("cargo:rerun-if-changed={}", path.display());
-            collect(&path, root, out);
+            collect(&path, out);
         } else if matches!(
             path.extension().and_then(|e| e.to_str()),
             Some("tsv" | "toml")
@@ -25,15 +25,27 @@ fn collect(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) {
 
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
-    let data = manifest.join("../../data").canonicalize().expect("data/ directory");
+    let data = manifest
+        .join("../../data")
+        .canonicalize()
+        .expect("data/ directory");
     println!("cargo:rerun-if-changed={}", data.display());
     let mut files = Vec::new();
-    collect(&data, &data, &mut files);
+    collect(&data, &mut files);
     let mut code = String::from("/// Data files embedded at build time: `(path relative to data/, contents)`.\npub static EMBEDDED: &[(&str, &str)] = &[\n");
     for path in &files {
         println!("cargo:rerun-if-changed={}", path.display());
-        let rel = path.strip_prefix(&data).unwrap().to_string_lossy().replace('\\', "/");
-        writeln!(code, "    ({rel:?}, include_str!({:?})),", path.display().to_string()).unwrap();
+        let rel = path
+            .strip_prefix(&data)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        writeln!(
+            code,
+            "    ({rel:?}, include_str!({:?})),",
+            path.display().to_string()
+        )
+        .unwrap();
     }
     code.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("embedded_data.rs");

@@ -30,7 +30,10 @@ fn documented_examples_round_trip() {
     let item: Item = round_trip(blocks[0]);
     assert_eq!(item.id, "p-123");
     assert_eq!(item.author_country(), Some("LY"));
-    assert!(item.extra.contains_key("x_platform_score"), "unknown fields are kept");
+    assert!(
+        item.extra.contains_key("x_platform_score"),
+        "unknown fields are kept"
+    );
     let decision: Decision = round_trip(blocks[1]);
     assert_eq!(decision.labels[0].label, Label::SmugglingAdvertisement);
     assert!(!decision.reasons.is_empty());
@@ -45,12 +48,17 @@ fn only_id_is_required() {
     assert_eq!(item.text(), "");
     let err = Item::from_json(r#"{"text": "no id"}"#).unwrap_err();
     assert!(err.to_string().contains("missing field `id`"), "{err}");
-    assert_eq!(Item::from_json(r#"{"id": ""}"#).unwrap_err(), ItemError::EmptyId);
+    assert_eq!(
+        Item::from_json(r#"{"id": ""}"#).unwrap_err(),
+        ItemError::EmptyId
+    );
 }
 
 #[test]
 fn unknown_kind_names_the_allowed_ones() {
-    let err = Item::from_json(r#"{"id": "x", "kind": "tweet"}"#).unwrap_err().to_string();
+    let err = Item::from_json(r#"{"id": "x", "kind": "tweet"}"#)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("unknown variant `tweet`"), "{err}");
     assert!(err.contains("live_frame"), "{err}");
 }
@@ -72,7 +80,10 @@ fn limits_name_the_field_and_the_limit() {
     );
     let id = "i".repeat(600);
     let err = Item::from_json(&format!(r#"{{"id": "{id}"}}"#)).unwrap_err();
-    assert!(err.to_string().starts_with("field `id` is 600 bytes"), "{err}");
+    assert!(
+        err.to_string().starts_with("field `id` is 600 bytes"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -80,7 +91,14 @@ fn labels_have_exactly_six_wire_names() {
     let names: Vec<&str> = Label::ALL.iter().map(|l| l.as_str()).collect();
     assert_eq!(
         names,
-        ["smuggling.advertisement", "smuggling.solicitation", "smuggling.documents", "trafficking.recruitment", "extortion.ransom", "benign"]
+        [
+            "smuggling.advertisement",
+            "smuggling.solicitation",
+            "smuggling.documents",
+            "trafficking.recruitment",
+            "extortion.ransom",
+            "benign"
+        ]
     );
     for label in Label::ALL {
         let json = serde_json::to_string(&label).unwrap();

@@ -99,7 +99,10 @@ fn read_dir(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) -> Result<
         let path = entry.map_err(io(dir))?.path();
         if path.is_dir() {
             read_dir(root, &path, out)?;
-        } else if matches!(path.extension().and_then(|e| e.to_str()), Some("tsv" | "toml")) {
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("tsv" | "toml")
+        ) {
             let contents = std::fs::read_to_string(&path).map_err(io(&path))?;
             let rel = path
                 .strip_prefix(root)

@@ -21,7 +21,9 @@ pub use data::{DataFiles, EngineError};
 
 use rayon::prelude::*;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use vigie_core::{Action, ActionType, Decision, Item, Label, LabelScore, Priority, Reason, Severity, Verdict};
+use vigie_core::{
+    Action, ActionType, Decision, Item, Label, LabelScore, Priority, Reason, Severity, Verdict,
+};
 use vigie_model::{EvidenceScorer, ScoreInput, Scored, Scorer};
 use vigie_policy::{Policy, PolicyInput};
 use vigie_text::{Analysis, Analyzer, Hints};
@@ -179,7 +181,9 @@ impl Engine {
             reasons: vec![Reason {
                 rule: "engine_error".to_string(),
                 evidence: vec![format!("evaluation failed: {message}")],
-                ground: Some("Fail closed: a person reviews what the engine could not evaluate".to_string()),
+                ground: Some(
+                    "Fail closed: a person reviews what the engine could not evaluate".to_string(),
+                ),
             }],
             entities: Vec::new(),
             lang: None,

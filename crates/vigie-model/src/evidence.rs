@@ -95,8 +95,11 @@ impl Scorer for EvidenceScorer {
             - 1.8 * s.offer.value
             - 3.0 * context
             - 2.6;
-        let conjunction = (s.seek.at_least(0.3) && about_trade >= 0.3) || (s.is_search && about_trade >= 0.3);
-        scores.set(Label::SmugglingSolicitation, combine(z, conjunction, context));
+        let conjunction = (s.seek.at_least(0.3) || s.is_search) && about_trade >= 0.3;
+        scores.set(
+            Label::SmugglingSolicitation,
+            combine(z, conjunction, context),
+        );
         scored.evidence[Label::SmugglingSolicitation.index()] =
             facts(&[&s.seek, &s.activity, &s.route, &s.logistics]);
 
@@ -125,7 +128,15 @@ impl Scorer for EvidenceScorer {
             - 3.0 * context
             - 3.8;
         let conjunction = s.recruitment.at_least(0.5)
-            && count_at_least(&[s.contact.value, s.price.value, s.offer.value, s.document.value], 0.3) >= 1;
+            && count_at_least(
+                &[
+                    s.contact.value,
+                    s.price.value,
+                    s.offer.value,
+                    s.document.value,
+                ],
+                0.3,
+            ) >= 1;
         scores.set(Label::TraffickingRecruitment, gate(z, conjunction));
         scored.evidence[Label::TraffickingRecruitment.index()] =
             facts(&[&s.recruitment, &s.contact, &s.price, &s.document, &s.offer]);
@@ -147,7 +158,10 @@ impl Scorer for EvidenceScorer {
         let conjunction = coercion >= 2
             || (coercion == 1 && pressure >= 0.5)
             || (s.ransom.at_least(0.8) && (s.contact.at_least(0.5) || s.is_report));
-        scores.set(Label::ExtortionRansom, combine(z, conjunction, s.news.value));
+        scores.set(
+            Label::ExtortionRansom,
+            combine(z, conjunction, s.news.value),
+        );
         scored.evidence[Label::ExtortionRansom.index()] =
             facts(&[&s.ransom, &s.threat, &s.hostage, &s.payment, &s.price]);
 
@@ -156,7 +170,9 @@ impl Scorer for EvidenceScorer {
             .iter()
             .map(|&l| scores.get(l))
             .fold(0.0f32, f32::max);
-        let benign = (1.0 - harmful).max(0.5 + 0.45 * context).min(1.0 - 0.5 * harmful);
+        let benign = (1.0 - harmful)
+            .max(0.5 + 0.45 * context)
+            .min(1.0 - 0.5 * harmful);
         scores.set(Label::Benign, benign);
         scored.evidence[Label::Benign.index()] = facts(&[&s.news, &s.personal]);
 

@@ -84,7 +84,13 @@ impl Signals {
         // ("garanti" inside "passage garanti", the several Arabic terms one Arabizi word
         // matches) is the same evidence and does not count twice.
         let mut hits: Vec<_> = input.analysis.lexicon_hits.iter().collect();
-        hits.sort_by_key(|h| (std::cmp::Reverse(h.span[1] - h.span[0]), h.span[0], h.via_arabizi));
+        hits.sort_by_key(|h| {
+            (
+                std::cmp::Reverse(h.span[1] - h.span[0]),
+                h.span[0],
+                h.via_arabizi,
+            )
+        });
         let mut counted: Vec<(Category, vigie_core::Span)> = Vec::new();
         for hit in hits {
             let term = &input.lexicon.terms()[hit.term];
@@ -97,7 +103,10 @@ impl Signals {
             counted.push((term.category, hit.span));
             let written = &text[hit.span[0]..hit.span[1]];
             let fact = if hit.via_arabizi {
-                format!("{} \"{written}\" (Arabizi for \"{}\")", term.category, term.term)
+                format!(
+                    "{} \"{written}\" (Arabizi for \"{}\")",
+                    term.category, term.term
+                )
             } else {
                 format!("{} \"{written}\"", term.category)
             };
@@ -135,16 +144,21 @@ impl Signals {
         for entity in &input.analysis.entities {
             let fact = format!("{} {}", entity.entity_type.as_str(), entity.value);
             match entity.entity_type {
-                EntityType::Phone | EntityType::Whatsapp | EntityType::Telegram | EntityType::Viber => {
-                    s.contact.raise(1.0, fact)
-                }
+                EntityType::Phone
+                | EntityType::Whatsapp
+                | EntityType::Telegram
+                | EntityType::Viber => s.contact.raise(1.0, fact),
                 EntityType::Handle => s.contact.raise(0.6, fact),
                 EntityType::Price => s.price.raise(1.0, fact),
                 EntityType::MoneyTransfer | EntityType::Iban | EntityType::Crypto => {
                     s.payment.raise(0.9, fact)
                 }
                 EntityType::Place => {
-                    if entity.raw.chars().any(|c| ('\u{1F1E6}'..='\u{1F1FF}').contains(&c)) {
+                    if entity
+                        .raw
+                        .chars()
+                        .any(|c| ('\u{1F1E6}'..='\u{1F1FF}').contains(&c))
+                    {
                         flags += 1;
                     }
                     match entity.role.as_deref() {
@@ -157,7 +171,10 @@ impl Signals {
             }
         }
         if departures > 0 && destinations > 0 {
-            s.route.raise(0.9, "route from a departure place to a destination".to_string());
+            s.route.raise(
+                0.9,
+                "route from a departure place to a destination".to_string(),
+            );
         } else if flags >= 2 {
             s.route.raise(0.8, "flag pair".to_string());
         } else if destinations > 0 {

@@ -184,7 +184,10 @@ impl Policy {
         if !(0.0..=1.0).contains(&self.label_threshold) {
             return Err(PolicyError::Syntax {
                 file: file.to_string(),
-                message: format!("`label_threshold` is {}, not in [0, 1]", self.label_threshold),
+                message: format!(
+                    "`label_threshold` is {}, not in [0, 1]",
+                    self.label_threshold
+                ),
             });
         }
         let mut names = std::collections::HashSet::new();
@@ -193,15 +196,27 @@ impl Policy {
                 return Err(fail(rule, "duplicate rule name".to_string()));
             }
             if !(0.0..=1.0).contains(&rule.min_score) || rule.max_score < rule.min_score {
-                return Err(fail(rule, format!("score range [{}, {}] is not within [0, 1]", rule.min_score, rule.max_score)));
+                return Err(fail(
+                    rule,
+                    format!(
+                        "score range [{}, {}] is not within [0, 1]",
+                        rule.min_score, rule.max_score
+                    ),
+                ));
             }
             for action in &rule.actions {
                 let needs_template = matches!(
                     action.action_type,
-                    ActionType::NotifyAuthor | ActionType::ShowHelp | ActionType::WarnViewers | ActionType::SupportFamily
+                    ActionType::NotifyAuthor
+                        | ActionType::ShowHelp
+                        | ActionType::WarnViewers
+                        | ActionType::SupportFamily
                 );
                 if needs_template && action.template.is_none() {
-                    return Err(fail(rule, format!("action `{}` needs a `template`", action.action_type)));
+                    return Err(fail(
+                        rule,
+                        format!("action `{}` needs a `template`", action.action_type),
+                    ));
                 }
             }
             match rule.label.0 {
@@ -213,18 +228,29 @@ impl Policy {
                         )));
                     }
                     if rule.verdict == Verdict::Action {
-                        return Err(fail(rule, "verdict `action` for a seeker; use `allow` with `show_help`".to_string()));
+                        return Err(fail(
+                            rule,
+                            "verdict `action` for a seeker; use `allow` with `show_help`"
+                                .to_string(),
+                        ));
                     }
                 }
                 Label::ExtortionRansom => {
-                    if rule.verdict == Verdict::Action || rule.actions.iter().any(|a| a.action_type.is_punitive()) {
+                    if rule.verdict == Verdict::Action
+                        || rule.actions.iter().any(|a| a.action_type.is_punitive())
+                    {
                         return Err(fail(rule, "ransom content is always decided by a person: use verdict `review` and no enforcement action".to_string()));
                     }
                     let critical_review = rule.actions.iter().any(|a| {
-                        a.action_type == ActionType::QueueReview && a.priority == Some(Priority::Critical)
+                        a.action_type == ActionType::QueueReview
+                            && a.priority == Some(Priority::Critical)
                     });
                     if rule.verdict == Verdict::Review && !critical_review {
-                        return Err(fail(rule, "a ransom review must queue the item at `critical` priority".to_string()));
+                        return Err(fail(
+                            rule,
+                            "a ransom review must queue the item at `critical` priority"
+                                .to_string(),
+                        ));
                     }
                 }
                 _ => {}
@@ -264,7 +290,8 @@ impl Policy {
         let mut reasons = Vec::new();
         for rule in &self.rules {
             let score = input.scores.get(rule.label.0);
-            let kind_ok = rule.kinds.is_empty() || input.kind.is_some_and(|k| rule.kinds.contains(&k));
+            let kind_ok =
+                rule.kinds.is_empty() || input.kind.is_some_and(|k| rule.kinds.contains(&k));
             if score < rule.min_score || score > rule.max_score || !kind_ok {
                 continue;
             }
@@ -273,7 +300,10 @@ impl Policy {
             for spec in &rule.actions {
                 merge_action(&mut actions, spec, input.notice_lang);
             }
-            let mut evidence = vec![format!("{} {}={score:.2}", input.scorer_version, rule.label.0)];
+            let mut evidence = vec![format!(
+                "{} {}={score:.2}",
+                input.scorer_version, rule.label.0
+            )];
             evidence.extend(input.evidence[rule.label.0.index()].iter().cloned());
             reasons.push(Reason {
                 rule: rule.name.clone(),
@@ -293,7 +323,10 @@ impl Policy {
 }
 
 fn merge_action(actions: &mut Vec<Action>, spec: &ActionSpec, lang: &str) {
-    if let Some(existing) = actions.iter_mut().find(|a| a.action_type == spec.action_type) {
+    if let Some(existing) = actions
+        .iter_mut()
+        .find(|a| a.action_type == spec.action_type)
+    {
         existing.priority = existing.priority.max(spec.priority);
         if existing.template.is_none() {
             existing.template = spec.template.clone();

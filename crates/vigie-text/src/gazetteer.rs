@@ -177,7 +177,10 @@ mod tests {
         let g = Gazetteer::from_tsv("places.tsv", TSV).unwrap();
         let text = "من زوارة لإيطاليا 🇮🇹 via Gasr Garabulli";
         let hits = g.find(&normalize(text));
-        let names: Vec<&str> = hits.iter().map(|h| g.places()[h.place].name.as_str()).collect();
+        let names: Vec<&str> = hits
+            .iter()
+            .map(|h| g.places()[h.place].name.as_str())
+            .collect();
         assert_eq!(names, ["Zuwara", "Italy", "Italy", "Gasr Garabulli"]);
         assert_eq!(&text[hits[2].span[0]..hits[2].span[1]], "🇮🇹");
     }
@@ -185,7 +188,9 @@ mod tests {
     #[test]
     fn bad_role_is_reported() {
         let bad = "name\tcountry\trole\tforms\tnote\nX\tLY\tbeach\tX\tn\n";
-        let err = Gazetteer::from_tsv("places.tsv", bad).unwrap_err().to_string();
+        let err = Gazetteer::from_tsv("places.tsv", bad)
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("places.tsv:2: field `role`"), "{err}");
     }
 }

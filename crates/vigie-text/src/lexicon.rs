@@ -177,10 +177,16 @@ impl Lexicon {
                     .parse()
                     .ok()
                     .filter(|w: &f32| (0.0..=1.0).contains(w))
-                    .ok_or_else(|| at(format!("field `weight`: `{weight}` is not a number in [0, 1]")))?;
+                    .ok_or_else(|| {
+                        at(format!(
+                            "field `weight`: `{weight}` is not a number in [0, 1]"
+                        ))
+                    })?;
                 let normalized = normalize(term).as_str().trim().to_string();
                 if normalized.is_empty() {
-                    return Err(at(format!("field `term`: `{term}` is empty once normalised")));
+                    return Err(at(format!(
+                        "field `term`: `{term}` is empty once normalised"
+                    )));
                 }
                 if lang.is_empty() {
                     return Err(at("field `language` is empty".to_string()));
@@ -254,7 +260,12 @@ impl Lexicon {
     fn find_arabizi(&self, text: &Normalized, all_latin: bool, hits: &mut Vec<LexiconHit>) {
         let norm = text.as_str();
         let words = latin_words(norm);
-        if words.is_empty() {
+        if words.is_empty()
+            || (!all_latin
+                && !words
+                    .iter()
+                    .any(|&(s, e)| arabizi::has_arabizi_digit(&norm[s..e])))
+        {
             return;
         }
         let skeletons: Vec<String> = words
@@ -285,7 +296,9 @@ impl Lexicon {
                 if let Some(terms) = self.skeletons.get(&key) {
                     let span = text.original_span(words[first].0, words[last].1);
                     for &term in terms {
-                        let already = hits.iter().any(|h| h.term == term && overlaps(h.span, span));
+                        let already = hits
+                            .iter()
+                            .any(|h| h.term == term && overlaps(h.span, span));
                         if !already {
                             hits.push(LexiconHit {
                                 term,
@@ -307,7 +320,10 @@ fn overlaps(a: Span, b: Span) -> bool {
 /// The skeleton key of an Arabic-script term: one skeleton per word, joined by spaces; `None`
 /// for non-Arabic terms and for keys too short to be specific.
 fn arabic_skeleton_key(normalized: &str) -> Option<String> {
-    if !normalized.chars().any(|c| ('\u{0620}'..='\u{06FF}').contains(&c)) {
+    if !normalized
+        .chars()
+        .any(|c| ('\u{0620}'..='\u{06FF}').contains(&c))
+    {
         return None;
     }
     let parts: Vec<String> = normalized
@@ -315,7 +331,7 @@ fn arabic_skeleton_key(normalized: &str) -> Option<String> {
         .filter(|w| !w.is_empty())
         .map(arabizi::arabic_skeleton)
         .collect();
-    if parts.iter().any(|p| p.is_empty() || p.chars().any(|c| !c.is_ascii())) {
+    if parts.iter().any(|p| p.is_empty() || !p.is_ascii()) {
         return None;
     }
     let key = parts.join(" ");
@@ -376,11 +392,15 @@ mod tests {
     #[test]
     fn bad_lines_name_file_line_and_field() {
         let bad = "term\tlanguage\tcategory\tweight\tnote\nx\tfr\tsmuggle\t0.5\tn\n";
-        let err = Lexicon::from_tsv(&[("fr.tsv", bad)]).unwrap_err().to_string();
+        let err = Lexicon::from_tsv(&[("fr.tsv", bad)])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("fr.tsv:2"), "{err}");
         assert!(err.contains("category"), "{err}");
         let bad = "term\tlanguage\tcategory\tweight\tnote\nx\tfr\toffer\t1.5\tn\n";
-        let err = Lexicon::from_tsv(&[("fr.tsv", bad)]).unwrap_err().to_string();
+        let err = Lexicon::from_tsv(&[("fr.tsv", bad)])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("weight"), "{err}");
     }
 }

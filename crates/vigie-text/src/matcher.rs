@@ -5,7 +5,7 @@
 //! after a proclitic (`و`, `ب`, `ل`, `ال`, `لل`, `وال`...: `لإيطاليا` finds `ايطاليا`) and
 //! before a short suffix (`مهربين` finds `مهرب`), because Arabic writes those attached.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 /// Proclitics an Arabic-script word may carry before a pattern (already normalised).
 const ARABIC_PREFIXES: &[&str] = &[
@@ -41,6 +41,7 @@ impl PhraseMatcher {
     pub fn new(patterns: &[String]) -> PhraseMatcher {
         let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(patterns)
             .expect("phrase patterns are small enough for an Aho-Corasick automaton");
         let arabic = patterns
@@ -73,9 +74,19 @@ impl PhraseMatcher {
     }
 }
 
-/// A word character for boundary purposes (letters, digits, `_` as in `emoji_boat`).
+/// A word character for boundary purposes (letters, digits, `_` as in `emoji_boat`), with
+/// fast paths for ASCII, Arabic and Ge'ez (Unicode's general lookup is slow).
 pub fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric() || c == '_';
+    }
+    match c {
+        '\u{0620}'..='\u{064A}' | '\u{0660}'..='\u{0669}' | '\u{066E}'..='\u{06D3}' => true,
+        '\u{06F0}'..='\u{06FF}' | '\u{1200}'..='\u{135A}' => true,
+        '\u{00C0}'..='\u{024F}' => c != '\u{00D7}' && c != '\u{00F7}',
+        '\u{0600}'..='\u{061F}' | '\u{064B}'..='\u{065F}' | '\u{2000}'..='\u{206F}' => false,
+        _ => c.is_alphanumeric(),
+    }
 }
 
 fn is_arabic_letter(c: char) -> bool {
@@ -86,8 +97,7 @@ fn latin_boundary_ok(text: &str, start: usize, end: usize) -> bool {
     let matched = &text[start..end];
     let first_is_word = matched.chars().next().is_some_and(is_word_char);
     let last_is_word = matched.chars().next_back().is_some_and(is_word_char);
-    let before_ok =
-        !first_is_word || !text[..start].chars().next_back().is_some_and(is_word_char);
+    let before_ok = !first_is_word || !text[..start].chars().next_back().is_some_and(is_word_char);
     let after_ok = !last_is_word || !text[end..].chars().next().is_some_and(is_word_char);
     before_ok && after_ok
 }

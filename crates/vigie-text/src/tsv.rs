@@ -22,7 +22,10 @@ pub fn records<'a>(
             return Err(DataError::new(
                 file,
                 line_no,
-                format!("expected {n_fields} tab-separated fields, found {}", fields.len()),
+                format!(
+                    "expected {n_fields} tab-separated fields, found {}",
+                    fields.len()
+                ),
             ));
         }
         if !header_seen {

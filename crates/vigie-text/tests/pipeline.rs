@@ -21,7 +21,10 @@ fn analyzer() -> &'static Analyzer {
                 files.push((name, std::fs::read_to_string(&path).unwrap()));
             }
         }
-        let refs: Vec<(&str, &str)> = files.iter().map(|(n, c)| (n.as_str(), c.as_str())).collect();
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(n, c)| (n.as_str(), c.as_str()))
+            .collect();
         let lexicon = Lexicon::from_tsv(&refs).unwrap();
         let places = std::fs::read_to_string(data.join("places.tsv")).unwrap();
         let gazetteer = Gazetteer::from_tsv("places.tsv", &places).unwrap();
@@ -43,14 +46,21 @@ fn found(text: &str, country: Option<&str>, entity_type: EntityType) -> Vec<(Str
 }
 
 fn values(text: &str, country: Option<&str>, entity_type: EntityType) -> Vec<String> {
-    found(text, country, entity_type).into_iter().map(|(v, _)| v).collect()
+    found(text, country, entity_type)
+        .into_iter()
+        .map(|(v, _)| v)
+        .collect()
 }
 
 #[test]
 fn spans_point_at_the_original_text() {
     let text = "بلاصة ب ٢٩٠٠ دينار، واتس ٠٩١ ٢٣٤ ٥٦٧٨ من زوارة";
     for entity in entities(text, Some("LY")) {
-        assert_eq!(&text[entity.span[0]..entity.span[1]], entity.raw, "{entity:?}");
+        assert_eq!(
+            &text[entity.span[0]..entity.span[1]],
+            entity.raw,
+            "{entity:?}"
+        );
     }
 }
 
@@ -66,16 +76,36 @@ fn phone_numbers_however_written() {
         ("appelle O91-234-5678 vite", Some("LY"), "+218912345678"),
         ("numero 091 234 567o", Some("LY"), "+218912345670"),
         ("whatsapp 00218 91 234 5678", None, "+218912345678"),
-        ("zero nine one two three four five six seven eight on whatsapp", Some("LY"), "+218912345678"),
-        ("appelez zéro six un deux trois quatre cinq six sept huit", Some("FR"), "+33612345678"),
-        ("اتصل صفر تسعة واحد اثنين ثلاثة أربعة خمسة ستة سبعة ثمانية", Some("LY"), "+218912345678"),
+        (
+            "zero nine one two three four five six seven eight on whatsapp",
+            Some("LY"),
+            "+218912345678",
+        ),
+        (
+            "appelez zéro six un deux trois quatre cinq six sept huit",
+            Some("FR"),
+            "+33612345678",
+        ),
+        (
+            "اتصل صفر تسعة واحد اثنين ثلاثة أربعة خمسة ستة سبعة ثمانية",
+            Some("LY"),
+            "+218912345678",
+        ),
         ("woté ma ci 77 123 45 67", Some("SN"), "+221771234567"),
         ("scrivimi al +39 347 123 4567", None, "+393471234567"),
-        ("０９１２３４５６７８ fullwidth", Some("LY"), "+218912345678"),
+        (
+            "０９１２３４５６７８ fullwidth",
+            Some("LY"),
+            "+218912345678",
+        ),
         ("WhatsApp 218912345678 only", None, "+218912345678"),
     ];
     for (text, country, expected) in cases {
-        assert_eq!(values(text, *country, EntityType::Phone), [*expected], "{text}");
+        assert_eq!(
+            values(text, *country, EntityType::Phone),
+            [*expected],
+            "{text}"
+        );
     }
 }
 
@@ -100,7 +130,10 @@ fn numbers_that_are_not_phones() {
         "we were 310 people on the boat in 2016",
         "prix 2 900 dinars par personne",
     ] {
-        assert!(values(text, Some("LY"), EntityType::Phone).is_empty(), "{text}");
+        assert!(
+            values(text, Some("LY"), EntityType::Phone).is_empty(),
+            "{text}"
+        );
     }
 }
 
@@ -108,18 +141,37 @@ fn numbers_that_are_not_phones() {
 fn whatsapp_links() {
     let cases: &[(&str, &str)] = &[
         ("wa.me/218912345678", "https://wa.me/218912345678"),
-        ("https://wa.me/+218912345678?text=salam", "https://wa.me/218912345678"),
+        (
+            "https://wa.me/+218912345678?text=salam",
+            "https://wa.me/218912345678",
+        ),
         ("WWW.WA.ME/21698453127 !!", "https://wa.me/21698453127"),
-        ("api.whatsapp.com/send?phone=21698453127", "https://wa.me/21698453127"),
-        ("https://api.whatsapp.com/send/?phone=%2B218912345678&text=hi", "https://wa.me/218912345678"),
-        ("join chat.whatsapp.com/AbCdEf123XyZ now", "https://chat.whatsapp.com/AbCdEf123XyZ"),
-        ("https://chat.whatsapp.com/GhIjKl456", "https://chat.whatsapp.com/GhIjKl456"),
+        (
+            "api.whatsapp.com/send?phone=21698453127",
+            "https://wa.me/21698453127",
+        ),
+        (
+            "https://api.whatsapp.com/send/?phone=%2B218912345678&text=hi",
+            "https://wa.me/218912345678",
+        ),
+        (
+            "join chat.whatsapp.com/AbCdEf123XyZ now",
+            "https://chat.whatsapp.com/AbCdEf123XyZ",
+        ),
+        (
+            "https://chat.whatsapp.com/GhIjKl456",
+            "https://chat.whatsapp.com/GhIjKl456",
+        ),
         ("للتواصل wa.me/218912345678.", "https://wa.me/218912345678"),
         ("wa.\u{200B}me/218912345678", "https://wa.me/218912345678"),
         ("(wa.me/393471234567)", "https://wa.me/393471234567"),
     ];
     for (text, expected) in cases {
-        assert_eq!(values(text, None, EntityType::Whatsapp), [*expected], "{text}");
+        assert_eq!(
+            values(text, None, EntityType::Whatsapp),
+            [*expected],
+            "{text}"
+        );
     }
     // The number inside the link is a phone entity too, for network linking.
     assert_eq!(
@@ -143,22 +195,39 @@ fn telegram_links_and_handles() {
         ("écris sur telegram @passage.libye", "@passage.libye"),
     ];
     for (text, expected) in cases {
-        assert_eq!(values(text, None, EntityType::Telegram), [*expected], "{text}");
+        assert_eq!(
+            values(text, None, EntityType::Telegram),
+            [*expected],
+            "{text}"
+        );
     }
-    assert!(values("visit chat.me/abc or bot.me/xyz", None, EntityType::Telegram).is_empty());
+    assert!(values(
+        "visit chat.me/abc or bot.me/xyz",
+        None,
+        EntityType::Telegram
+    )
+    .is_empty());
 }
 
 #[test]
 fn viber_and_handles() {
     let cases: &[(&str, Option<&str>, &str)] = &[
-        ("viber://chat?number=%2B218912345678", None, "viber://chat?number=%2B218912345678"),
+        (
+            "viber://chat?number=%2B218912345678",
+            None,
+            "viber://chat?number=%2B218912345678",
+        ),
         ("Viber 0912345678", Some("LY"), "+218912345678"),
         ("فايبر 0912345678", Some("LY"), "+218912345678"),
         ("viber / whatsapp: +216 98 453 127", None, "+21698453127"),
         ("Viber only +90 532 123 45 67", None, "+905321234567"),
     ];
     for (text, country, expected) in cases {
-        assert_eq!(values(text, *country, EntityType::Viber), [*expected], "{text}");
+        assert_eq!(
+            values(text, *country, EntityType::Viber),
+            [*expected],
+            "{text}"
+        );
     }
     let handles = values(
         "follow @boza_free and @mbeng_travel, mail me at someone@example.org, not @ab",
@@ -172,15 +241,39 @@ fn viber_and_handles() {
 fn money_transfer_references() {
     let cases: &[(&str, &str, &str)] = &[
         ("MTCN 7302958146", "7302958146", "western_union"),
-        ("Western Union code: 730-295-8146", "7302958146", "western_union"),
-        ("send by western union, the number is 730 295 8146", "7302958146", "western_union"),
-        ("ويسترن يونيون رقم 7302958146", "7302958146", "western_union"),
+        (
+            "Western Union code: 730-295-8146",
+            "7302958146",
+            "western_union",
+        ),
+        (
+            "send by western union, the number is 730 295 8146",
+            "7302958146",
+            "western_union",
+        ),
+        (
+            "ويسترن يونيون رقم 7302958146",
+            "7302958146",
+            "western_union",
+        ),
         ("وسترن يونيون ٧٣٠٢٩٥٨١٤٦", "7302958146", "western_union"),
-        ("envoyez par Western Union, MTCN: 4411223344", "4411223344", "western_union"),
+        (
+            "envoyez par Western Union, MTCN: 4411223344",
+            "4411223344",
+            "western_union",
+        ),
         ("MoneyGram reference 12345678", "12345678", "moneygram"),
-        ("ref 87654321 by moneygram tomorrow", "87654321", "moneygram"),
+        (
+            "ref 87654321 by moneygram tomorrow",
+            "87654321",
+            "moneygram",
+        ),
         ("موني جرام 12345678", "12345678", "moneygram"),
-        ("WU MTCN 5566778899 receiver in Tripoli", "5566778899", "western_union"),
+        (
+            "WU MTCN 5566778899 receiver in Tripoli",
+            "5566778899",
+            "western_union",
+        ),
     ];
     for (text, expected, provider) in cases {
         let found: Vec<Entity> = entities(text, None)
@@ -198,16 +291,34 @@ fn money_transfer_references() {
 #[test]
 fn ibans_with_valid_checksums() {
     let cases: &[(&str, &str)] = &[
-        ("IBAN FR76 3000 6000 0112 3456 7890 189", "FR7630006000011234567890189"),
+        (
+            "IBAN FR76 3000 6000 0112 3456 7890 189",
+            "FR7630006000011234567890189",
+        ),
         ("DE89370400440532013000", "DE89370400440532013000"),
         ("gb82 west 1234 5698 7654 32", "GB82WEST12345698765432"),
-        ("IT60X0542811101000000123456 intestato a", "IT60X0542811101000000123456"),
-        ("حساب TN59 1000 6035 1835 9847 8831", "TN5910006035183598478831"),
-        ("LY83 0020 4800 0020 1001 2036 1", "LY83002048000020100120361"),
-        ("TR33 0006 1005 1978 6457 8413 26", "TR330006100519786457841326"),
+        (
+            "IT60X0542811101000000123456 intestato a",
+            "IT60X0542811101000000123456",
+        ),
+        (
+            "حساب TN59 1000 6035 1835 9847 8831",
+            "TN5910006035183598478831",
+        ),
+        (
+            "LY83 0020 4800 0020 1001 2036 1",
+            "LY83002048000020100120361",
+        ),
+        (
+            "TR33 0006 1005 1978 6457 8413 26",
+            "TR330006100519786457841326",
+        ),
         ("AE07 0331 2345 6789 0123 456", "AE070331234567890123456"),
         ("ES91 2100 0418 4502 0005 1332.", "ES9121000418450200051332"),
-        ("SN08SN0100152000048500003035", "SN08SN0100152000048500003035"),
+        (
+            "SN08SN0100152000048500003035",
+            "SN08SN0100152000048500003035",
+        ),
     ];
     for (text, expected) in cases {
         assert_eq!(values(text, None, EntityType::Iban), [*expected], "{text}");
@@ -263,7 +374,11 @@ fn prices_with_currency() {
         ("ku turo dala 3000", None, "3000 USD"),
     ];
     for (text, country, expected) in cases {
-        assert_eq!(values(text, *country, EntityType::Price), [*expected], "{text}");
+        assert_eq!(
+            values(text, *country, EntityType::Price),
+            [*expected],
+            "{text}"
+        );
     }
 }
 
@@ -274,7 +389,10 @@ fn places_from_the_gazetteer() {
         ("départ de Sfax vers Lampedusa", &["Sfax", "Lampedusa"]),
         ("🇱🇾➡️🇮🇹", &["Libya", "Italy"]),
         ("connection man in Agadez to Sabha", &["Agadez", "Sabha"]),
-        ("pirogue de Mbour pour les Canaries", &["Mbour", "Canary Islands"]),
+        (
+            "pirogue de Mbour pour les Canaries",
+            &["Mbour", "Canary Islands"],
+        ),
         ("من صبراتة إلى لامبيدوزا", &["Sabratha", "Lampedusa"]),
         ("İzmir to Chios tonight", &["Izmir", "Chios"]),
         ("boti men Mostaganem l Almería", &["Mostaganem", "Almeria"]),
@@ -344,7 +462,10 @@ fn arabizi_and_arabic_script_meet_in_the_lexicon() {
 fn languages_of_the_people_involved() {
     for (text, expected) in [
         ("رحلة قادمة من زوارة إلى إيطاليا، الدفع عند الوصول", "ar"),
-        ("nheb n7arreg l italia, chkoun ya3ref 9ahwa fi sfax", "ar-Latn"),
+        (
+            "nheb n7arreg l italia, chkoun ya3ref 9ahwa fi sfax",
+            "ar-Latn",
+        ),
         ("je cherche un passeur sérieux pour aller en Italie", "fr"),
         ("ኣብ ሊብያ ዘለዉ ሓውና ገንዘብ ክትሰዱ ኣለኩም", "ti"),
         ("walaalkay waxaa lagu hayaa Libya, lacag ayay rabaan", "so"),

@@ -32,7 +32,10 @@ impl LineReader {
         match path {
             Some(p) if p != Path::new("-") => {
                 let file = File::open(p)?;
-                Ok(LineReader::new(Box::new(BufReader::with_capacity(1 << 16, file))))
+                Ok(LineReader::new(Box::new(BufReader::with_capacity(
+                    1 << 16,
+                    file,
+                ))))
             }
             _ => Ok(LineReader::new(Box::new(BufReader::new(io::stdin())))),
         }

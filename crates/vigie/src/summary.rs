@@ -27,7 +27,10 @@ impl Summary {
         let lang = decision.lang.clone().unwrap_or_else(|| "und".to_string());
         *self.languages.entry(lang).or_default() += 1;
         for action in &decision.actions {
-            *self.actions.entry(action.action_type.to_string()).or_default() += 1;
+            *self
+                .actions
+                .entry(action.action_type.to_string())
+                .or_default() += 1;
         }
     }
 
@@ -47,7 +50,14 @@ impl Summary {
         );
         let mut table = Table::new();
         table.load_preset(UTF8_FULL_CONDENSED);
-        table.set_header(vec!["verdict", "items", "top label", "items", "language", "items"]);
+        table.set_header(vec![
+            "verdict",
+            "items",
+            "top label",
+            "items",
+            "language",
+            "items",
+        ]);
         let verdicts: Vec<(String, usize)> = [Verdict::Action, Verdict::Review, Verdict::Allow]
             .iter()
             .map(|v| (v.to_string(), self.verdicts.get(v).copied().unwrap_or(0)))
@@ -56,8 +66,11 @@ impl Summary {
             .iter()
             .map(|l| (l.to_string(), self.labels.get(l).copied().unwrap_or(0)))
             .collect();
-        let mut languages: Vec<(String, usize)> =
-            self.languages.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        let mut languages: Vec<(String, usize)> = self
+            .languages
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
         languages.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let rows = verdicts.len().max(labels.len()).max(languages.len());
         for i in 0..rows {
@@ -78,7 +91,11 @@ impl Summary {
         }
         out.push_str(&table.to_string());
         if !self.actions.is_empty() {
-            let actions: Vec<String> = self.actions.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            let actions: Vec<String> = self
+                .actions
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect();
             out.push_str(&format!("\nactions proposed: {}\n", actions.join(", ")));
         }
         out

@@ -53,7 +53,17 @@ fn scan_examples_writes_one_decision_per_item() {
     }
     // Every decision has the contract's fields.
     for d in &decisions {
-        for field in ["id", "verdict", "severity", "labels", "actions", "reasons", "entities", "policy_version", "model_version"] {
+        for field in [
+            "id",
+            "verdict",
+            "severity",
+            "labels",
+            "actions",
+            "reasons",
+            "entities",
+            "policy_version",
+            "model_version",
+        ] {
             assert!(d.get(field).is_some(), "{field} missing in {d}");
         }
     }
@@ -63,22 +73,35 @@ fn scan_examples_writes_one_decision_per_item() {
 fn bad_lines_are_reported_and_skipped() {
     let big_text = "a".repeat(10 * 1024 * 1024);
     let mut input = Vec::new();
-    input.extend_from_slice(br#"{"id": "ok-1", "text": "Smugglers charged 2,900 dinars per person, police said."}"#);
+    input.extend_from_slice(
+        br#"{"id": "ok-1", "text": "Smugglers charged 2,900 dinars per person, police said."}"#,
+    );
     input.extend_from_slice(b"\n{not json\n");
     input.extend_from_slice(b"{\"id\": \"bad-utf8\", \"text\": \"\xff\xfe\"}\n");
     input.extend_from_slice(br#"{"text": "no id here"}"#);
     input.push(b'\n');
     input.extend_from_slice(format!("{{\"id\": \"huge\", \"text\": \"{big_text}\"}}\n").as_bytes());
-    input.extend_from_slice(format!("{{\"id\": \"big-field\", \"text\": \"{}\"}}\n", "b".repeat(2 * 1024 * 1024)).as_bytes());
+    input.extend_from_slice(
+        format!(
+            "{{\"id\": \"big-field\", \"text\": \"{}\"}}\n",
+            "b".repeat(2 * 1024 * 1024)
+        )
+        .as_bytes(),
+    );
     input.extend_from_slice(br#"{"id": "kind", "kind": "tweet"}"#);
     input.push(b'\n');
     input.extend_from_slice(b"\n");
-    input.extend_from_slice(br#"{"id": "ok-2", "text": "je cherche un passeur pour l'Italie depuis Sfax"}"#);
+    input.extend_from_slice(
+        br#"{"id": "ok-2", "text": "je cherche un passeur pour l'Italie depuis Sfax"}"#,
+    );
     input.push(b'\n');
     let output = run_with_stdin(&["scan", "-", "--quiet"], &input);
     assert_eq!(output.status.code(), Some(1), "partial success exits 1");
     let decisions = lines(&output.stdout);
-    let ids: Vec<&str> = decisions.iter().map(|d| d["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = decisions
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, ["ok-1", "ok-2"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     for expected in [
@@ -90,7 +113,10 @@ fn bad_lines_are_reported_and_skipped() {
         "line 6: field `text` is 2097152 bytes, over the limit of 1048576 bytes",
         "line 7: invalid item: unknown variant `tweet`",
     ] {
-        assert!(stderr.contains(expected), "missing `{expected}` in:\n{stderr}");
+        assert!(
+            stderr.contains(expected),
+            "missing `{expected}` in:\n{stderr}"
+        );
     }
 }
 
@@ -107,7 +133,10 @@ fn empty_input_is_not_an_error() {
 
 #[test]
 fn missing_file_is_fatal_with_its_name() {
-    let output = vigie().args(["scan", "no/such/file.jsonl"]).output().unwrap();
+    let output = vigie()
+        .args(["scan", "no/such/file.jsonl"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no/such/file.jsonl"));
 }
@@ -123,7 +152,14 @@ fn classify_prints_the_six_scores_and_the_top_label() {
     for r in &results {
         let scores = r["scores"].as_object().unwrap();
         assert_eq!(scores.len(), 6);
-        for label in ["smuggling.advertisement", "smuggling.solicitation", "smuggling.documents", "trafficking.recruitment", "extortion.ransom", "benign"] {
+        for label in [
+            "smuggling.advertisement",
+            "smuggling.solicitation",
+            "smuggling.documents",
+            "trafficking.recruitment",
+            "extortion.ransom",
+            "benign",
+        ] {
             let s = scores[label].as_f64().unwrap();
             assert!((0.0..=1.0).contains(&s));
         }
@@ -142,20 +178,34 @@ fn classify_prints_the_six_scores_and_the_top_label() {
 #[test]
 fn inspect_shows_normalisation_lexicon_and_entities() {
     let output = vigie()
-        .args(["inspect", "--json", "7arga men Sabratha l Italia, wa.me/218912345678 💶 2500"])
+        .args([
+            "inspect",
+            "--json",
+            "7arga men Sabratha l Italia, wa.me/218912345678 💶 2500",
+        ])
         .output()
         .unwrap();
     assert!(output.status.success());
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["lang"], "ar-Latn");
     let hits = report["lexicon"].as_array().unwrap();
-    assert!(hits.iter().any(|h| h["via_arabizi"] == true && h["written"] == "7arga"), "{hits:?}");
+    assert!(
+        hits.iter()
+            .any(|h| h["via_arabizi"] == true && h["written"] == "7arga"),
+        "{hits:?}"
+    );
     let entities = report["entities"].as_array().unwrap();
-    let types: Vec<&str> = entities.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    let types: Vec<&str> = entities
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
     for t in ["place", "whatsapp", "phone"] {
         assert!(types.contains(&t), "{types:?}");
     }
-    let text = vigie().args(["inspect", "رحلة قادمة من زوارة"]).output().unwrap();
+    let text = vigie()
+        .args(["inspect", "رحلة قادمة من زوارة"])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&text.stdout);
     assert!(stdout.contains("normalised"), "{stdout}");
     assert!(stdout.contains("Zuwara"), "{stdout}");
@@ -173,11 +223,18 @@ fn a_bad_data_directory_names_the_file_and_line() {
     )
     .unwrap();
     std::fs::copy(repo().join("data/places.tsv"), data.join("places.tsv")).unwrap();
-    std::fs::copy(repo().join("data/policy/default.toml"), data.join("policy/default.toml")).unwrap();
+    std::fs::copy(
+        repo().join("data/policy/default.toml"),
+        data.join("policy/default.toml"),
+    )
+    .unwrap();
     let output = run_with_stdin(&["scan", "-", "--data", data.to_str().unwrap()], b"");
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("lexicon/fr.tsv:2: field `category`: unknown category `smugglr`"), "{stderr}");
+    assert!(
+        stderr.contains("lexicon/fr.tsv:2: field `category`: unknown category `smugglr`"),
+        "{stderr}"
+    );
 }
 
 #[test]

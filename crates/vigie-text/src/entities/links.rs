@@ -10,11 +10,23 @@ use super::{near, raw, Found};
 use crate::normalize::Normalized;
 use vigie_core::{Entity, EntityType};
 
-const TELEGRAM_WORDS: &[&str] = &["telegram", "tg:", "تلغرام", "تيليغرام", "تليجرام", "تيليجرام", "تلجرام"];
+const TELEGRAM_WORDS: &[&str] = &[
+    "telegram",
+    "tg:",
+    "تلغرام",
+    "تيليغرام",
+    "تليجرام",
+    "تيليجرام",
+    "تلجرام",
+];
 const VIBER_WORDS: &[&str] = &["viber", "فايبر", "فيبر"];
 
 fn is_url_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'/' | b'.' | b'_' | b'-' | b'?' | b'=' | b'&' | b'%' | b'+' | b'#' | b':')
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'/' | b'.' | b'_' | b'-' | b'?' | b'=' | b'&' | b'%' | b'+' | b'#' | b':'
+        )
 }
 
 /// Extracts links and handles.
@@ -58,7 +70,8 @@ pub fn extract(original: &str, norm: &Normalized, found: &mut Found) {
                 found.push(entity);
                 if let Some(digits) = phone_digits {
                     if let Some(parsed) = parse(&digits, true, &Default::default()) {
-                        let mut phone = Entity::new(EntityType::Phone, parsed.e164, raw_text.clone(), span);
+                        let mut phone =
+                            Entity::new(EntityType::Phone, parsed.e164, raw_text.clone(), span);
                         phone.country = parsed.country;
                         phone.valid = Some(parsed.valid);
                         phone.provider = Some(provider_name(kind).to_string());
@@ -81,7 +94,15 @@ fn provider_name(kind: EntityType) -> &'static str {
 }
 
 fn link_start(text: &str, at: usize) -> usize {
-    for prefix in ["https://www.", "http://www.", "https://", "http://", "www.", "api.", "chat."] {
+    for prefix in [
+        "https://www.",
+        "http://www.",
+        "https://",
+        "http://",
+        "www.",
+        "api.",
+        "chat.",
+    ] {
         if text[..at].ends_with(prefix) {
             let start = at - prefix.len();
             // `https://api.whatsapp.com/`: the prefix may itself have a prefix.
@@ -92,16 +113,31 @@ fn link_start(text: &str, at: usize) -> usize {
 }
 
 fn trim_trailing_punctuation(text: &str, min: usize, mut end: usize) -> usize {
-    while end > min && matches!(text.as_bytes()[end - 1], b'.' | b',' | b'?' | b'&' | b'#' | b':' | b'-') {
+    while end > min
+        && matches!(
+            text.as_bytes()[end - 1],
+            b'.' | b',' | b'?' | b'&' | b'#' | b':' | b'-'
+        )
+    {
         end -= 1;
     }
     end
 }
 
-fn link_entity(kind: EntityType, marker: &str, path: &str, raw_text: &str, span: [usize; 2]) -> Option<Entity> {
+fn link_entity(
+    kind: EntityType,
+    marker: &str,
+    path: &str,
+    raw_text: &str,
+    span: [usize; 2],
+) -> Option<Entity> {
     let value = match marker {
         "wa.me/" => {
-            let digits: String = path.chars().take_while(|c| c.is_ascii_digit() || *c == '+').filter(char::is_ascii_digit).collect();
+            let digits: String = path
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '+')
+                .filter(char::is_ascii_digit)
+                .collect();
             if digits.is_empty() {
                 format!("https://wa.me/{path}")
             } else {
@@ -112,7 +148,11 @@ fn link_entity(kind: EntityType, marker: &str, path: &str, raw_text: &str, span:
             if let Some(digits) = link_phone(marker, path) {
                 format!("https://wa.me/{digits}")
             } else {
-                let host = if raw_text.to_ascii_lowercase().contains("chat.whatsapp.com") { "chat.whatsapp.com" } else { "whatsapp.com" };
+                let host = if raw_text.to_ascii_lowercase().contains("chat.whatsapp.com") {
+                    "chat.whatsapp.com"
+                } else {
+                    "whatsapp.com"
+                };
                 format!("https://{host}/{path}")
             }
         }
@@ -135,9 +175,16 @@ fn link_entity(kind: EntityType, marker: &str, path: &str, raw_text: &str, span:
 fn link_phone(marker: &str, path: &str) -> Option<String> {
     let lower = path.to_ascii_lowercase();
     let digits: String = match marker {
-        "wa.me/" => lower.chars().take_while(|c| c.is_ascii_digit() || *c == '+').filter(char::is_ascii_digit).collect(),
+        "wa.me/" => lower
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '+')
+            .filter(char::is_ascii_digit)
+            .collect(),
         "whatsapp.com/" | "viber://" => {
-            let p = lower.find("phone=").map(|p| p + 6).or_else(|| lower.find("number=").map(|p| p + 7))?;
+            let p = lower
+                .find("phone=")
+                .map(|p| p + 6)
+                .or_else(|| lower.find("number=").map(|p| p + 7))?;
             lower[p..]
                 .trim_start_matches("%2b")
                 .trim_start_matches('+')
@@ -154,7 +201,11 @@ fn handles(original: &str, norm: &Normalized, found: &mut Found) {
     let text = norm.as_str();
     let bytes = text.as_bytes();
     for (at, _) in text.match_indices('@') {
-        if at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'.' || bytes[at - 1] == b'_') {
+        if at > 0
+            && (bytes[at - 1].is_ascii_alphanumeric()
+                || bytes[at - 1] == b'.'
+                || bytes[at - 1] == b'_')
+        {
             continue; // an e-mail address
         }
         let len = bytes[at + 1..]
@@ -174,7 +225,11 @@ fn handles(original: &str, norm: &Normalized, found: &mut Found) {
             continue;
         }
         let telegram = near(text, at, at, 24, TELEGRAM_WORDS);
-        let kind = if telegram { EntityType::Telegram } else { EntityType::Handle };
+        let kind = if telegram {
+            EntityType::Telegram
+        } else {
+            EntityType::Handle
+        };
         let mut entity = Entity::new(kind, format!("@{name}"), raw(original, span), span);
         if telegram {
             entity.provider = Some("telegram".to_string());
@@ -184,7 +239,14 @@ fn handles(original: &str, norm: &Normalized, found: &mut Found) {
 }
 
 const WHATSAPP_WORDS: &[&str] = &[
-    "whatsapp", "whats app", "watsap", "wtsp", "whatsap", "واتساب", "واتس", "وتساب",
+    "whatsapp",
+    "whats app",
+    "watsap",
+    "wtsp",
+    "whatsap",
+    "واتساب",
+    "واتس",
+    "وتساب",
 ];
 
 /// The messaging app named within a few words of a phone number at `start..end` of the
@@ -206,7 +268,12 @@ pub fn app_near(text: &str, start: usize, end: usize) -> Option<&'static str> {
 pub fn push_phone(found: &mut Found, text: &str, start: usize, end: usize, mut phone: Entity) {
     phone.provider = app_near(text, start, end).map(str::to_string);
     if phone.provider.as_deref() == Some("viber") {
-        let mut viber = Entity::new(EntityType::Viber, phone.value.clone(), phone.raw.clone(), phone.span);
+        let mut viber = Entity::new(
+            EntityType::Viber,
+            phone.value.clone(),
+            phone.raw.clone(),
+            phone.span,
+        );
         viber.country = phone.country.clone();
         viber.provider = Some("viber".to_string());
         found.push_unclaimed(viber);

@@ -50,7 +50,9 @@ pub struct Found {
 impl Found {
     /// `true` if `span` overlaps a span already claimed.
     pub fn is_claimed(&self, span: Span) -> bool {
-        self.claimed.iter().any(|c| c[0] < span[1] && span[0] < c[1])
+        self.claimed
+            .iter()
+            .any(|c| c[0] < span[1] && span[0] < c[1])
     }
 
     /// Adds an entity and claims its span.

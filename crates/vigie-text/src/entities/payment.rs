@@ -10,10 +10,23 @@ use crate::normalize::Normalized;
 use vigie_core::{Entity, EntityType};
 
 const WESTERN_UNION: &[&str] = &[
-    "western union", "westernunion", "western-union", "mtcn", "wu ", " wu", "ويسترن", "وسترن",
+    "western union",
+    "westernunion",
+    "western-union",
+    "mtcn",
+    "wu ",
+    " wu",
+    "ويسترن",
+    "وسترن",
     "ويستيرن",
 ];
-const MONEYGRAM: &[&str] = &["moneygram", "money gram", "موني جرام", "موني غرام", "مني جرام"];
+const MONEYGRAM: &[&str] = &[
+    "moneygram",
+    "money gram",
+    "موني جرام",
+    "موني غرام",
+    "مني جرام",
+];
 
 /// Extracts payment identifiers.
 pub fn extract(original: &str, norm: &Normalized, found: &mut Found) {
@@ -40,7 +53,9 @@ fn transfer_codes(original: &str, norm: &Normalized, text: &str, found: &mut Fou
                 digits.push(bytes[i] as char);
                 i += 1;
                 end = i;
-            } else if matches!(bytes[i], b' ' | b'-') && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            } else if matches!(bytes[i], b' ' | b'-')
+                && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)
+            {
                 i += 1;
             } else {
                 break;
@@ -64,10 +79,32 @@ fn transfer_codes(original: &str, norm: &Normalized, text: &str, found: &mut Fou
 /// IBAN lengths of the countries most likely to appear (SWIFT IBAN registry). Other
 /// countries are accepted at any length from 15 to 34 when the checksum holds.
 const IBAN_LENGTHS: &[(&str, usize)] = &[
-    ("AE", 23), ("AT", 20), ("BE", 16), ("CH", 21), ("DE", 22), ("DZ", 26), ("EG", 29),
-    ("ES", 24), ("FR", 27), ("GB", 22), ("GR", 27), ("IQ", 23), ("IT", 27), ("LY", 25),
-    ("MA", 28), ("MR", 27), ("MT", 31), ("NL", 18), ("PL", 28), ("PT", 25), ("SA", 24),
-    ("SD", 18), ("SE", 24), ("SN", 28), ("TN", 24), ("TR", 26),
+    ("AE", 23),
+    ("AT", 20),
+    ("BE", 16),
+    ("CH", 21),
+    ("DE", 22),
+    ("DZ", 26),
+    ("EG", 29),
+    ("ES", 24),
+    ("FR", 27),
+    ("GB", 22),
+    ("GR", 27),
+    ("IQ", 23),
+    ("IT", 27),
+    ("LY", 25),
+    ("MA", 28),
+    ("MR", 27),
+    ("MT", 31),
+    ("NL", 18),
+    ("PL", 28),
+    ("PT", 25),
+    ("SA", 24),
+    ("SD", 18),
+    ("SE", 24),
+    ("SN", 28),
+    ("TN", 24),
+    ("TR", 26),
 ];
 
 /// `true` if `iban` (upper case, no spaces) has a valid mod-97 checksum.
@@ -123,7 +160,10 @@ fn ibans(original: &str, norm: &Normalized, text: &str, found: &mut Found) {
             }
         }
         let country = &compact[..2];
-        let expected = IBAN_LENGTHS.iter().find(|(c, _)| *c == country).map(|&(_, n)| n);
+        let expected = IBAN_LENGTHS
+            .iter()
+            .find(|(c, _)| *c == country)
+            .map(|&(_, n)| n);
         let hit = ends.iter().rev().find(|&&(len, end)| {
             let at_word_end = !bytes.get(end).is_some_and(u8::is_ascii_alphanumeric);
             let length_ok = expected.map_or(len >= 15 && at_word_end, |n| len == n);
@@ -132,8 +172,12 @@ fn ibans(original: &str, norm: &Normalized, text: &str, found: &mut Found) {
         match hit {
             Some(&(len, end)) => {
                 let span = norm.original_span(i, end);
-                let mut entity =
-                    Entity::new(EntityType::Iban, compact[..len].to_string(), raw(original, span), span);
+                let mut entity = Entity::new(
+                    EntityType::Iban,
+                    compact[..len].to_string(),
+                    raw(original, span),
+                    span,
+                );
                 entity.country = Some(country.to_string());
                 found.push(entity);
                 i = end;
@@ -157,9 +201,13 @@ fn crypto(original: &str, found: &mut Found) {
         }
         let token = &original[start..i];
         let provider = match token.len() {
-            26..=35 if token.starts_with(['1', '3']) => base58check(token, &[0x00, 0x05]).then_some("btc"),
+            26..=35 if token.starts_with(['1', '3']) => {
+                base58check(token, &[0x00, 0x05]).then_some("btc")
+            }
             34 if token.starts_with('T') => base58check(token, &[0x41]).then_some("tron"),
-            42..=62 if token.to_ascii_lowercase().starts_with("bc1") => segwit(token).then_some("btc"),
+            42..=62 if token.to_ascii_lowercase().starts_with("bc1") => {
+                segwit(token).then_some("btc")
+            }
             _ => None,
         };
         if let Some(provider) = provider {
@@ -167,7 +215,12 @@ fn crypto(original: &str, found: &mut Found) {
             if found.is_claimed(span) {
                 continue;
             }
-            let mut entity = Entity::new(EntityType::Crypto, token.to_string(), token.to_string(), span);
+            let mut entity = Entity::new(
+                EntityType::Crypto,
+                token.to_string(),
+                token.to_string(),
+                span,
+            );
             entity.provider = Some(provider.to_string());
             found.push(entity);
         }
@@ -183,7 +236,9 @@ fn base58check(token: &str, versions: &[u8]) -> bool {
 
 fn segwit(token: &str) -> bool {
     match bech32::segwit::decode(token) {
-        Ok((hrp, _, program)) => hrp.as_str().eq_ignore_ascii_case("bc") && (program.len() == 20 || program.len() == 32),
+        Ok((hrp, _, program)) => {
+            hrp.as_str().eq_ignore_ascii_case("bc") && (program.len() == 20 || program.len() == 32)
+        }
         Err(_) => false,
     }
 }

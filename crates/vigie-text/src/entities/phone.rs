@@ -18,8 +18,8 @@ use vigie_core::{Entity, EntityType};
 
 /// The countries tried when the item gives no prior, from the field guide's list.
 pub const DEFAULT_COUNTRIES: &[&str] = &[
-    "LY", "TN", "DZ", "MA", "EG", "SD", "NE", "TR", "SN", "GM", "NG", "GN", "ER", "ET", "SO",
-    "IQ", "AF", "FR", "IT", "ES", "GB", "DE",
+    "LY", "TN", "DZ", "MA", "EG", "SD", "NE", "TR", "SN", "GM", "NG", "GN", "ER", "ET", "SO", "IQ",
+    "AF", "FR", "IT", "ES", "GB", "DE",
 ];
 
 /// Most countries tried for one national number (each try is a full parse).
@@ -98,7 +98,7 @@ pub fn parse(digits: &str, international: bool, regions: &Regions) -> Option<Par
 }
 
 fn finish(number: &PhoneNumber, valid: bool, accept_possible: bool) -> Option<Parsed> {
-    if !valid && !(accept_possible && number.is_possible_with_reason().is_ok()) {
+    if !(valid || accept_possible && number.is_possible_with_reason().is_ok()) {
         return None;
     }
     Some(Parsed {
@@ -181,7 +181,10 @@ fn runs(norm: &str) -> Vec<Run> {
                 current.push(if zero_letter { '0' } else { c as char });
                 separators = 0;
                 i += 1;
-            } else if is_separator(c) && separators < 2 && !(current.is_empty() && groups.is_empty()) {
+            } else if is_separator(c)
+                && separators < 2
+                && !(current.is_empty() && groups.is_empty())
+            {
                 if !current.is_empty() {
                     groups.push((std::mem::take(&mut current), group_start, i));
                 }
@@ -218,7 +221,10 @@ fn runs(norm: &str) -> Vec<Run> {
 
 fn looks_like_date(groups: &[(String, usize, usize)]) -> bool {
     let lens: Vec<usize> = groups.iter().map(|g| g.0.len()).collect();
-    matches!(lens.as_slice(), [4, 2, 2] | [2, 2, 4] | [1, 2, 4] | [2, 1, 4])
+    matches!(
+        lens.as_slice(),
+        [4, 2, 2] | [2, 2, 4] | [1, 2, 4] | [2, 1, 4]
+    )
 }
 
 /// Extracts the phone numbers written with digits.
@@ -254,7 +260,11 @@ pub fn extract(original: &str, norm: &Normalized, priors: &Priors, found: &mut F
             }
             match matched {
                 Some((last, parsed)) => {
-                    let start = if first == 0 { run.start } else { run.groups[first].1 };
+                    let start = if first == 0 {
+                        run.start
+                    } else {
+                        run.groups[first].1
+                    };
                     let end = run.groups[last].2;
                     let span = norm.original_span(start, end);
                     if !found.is_claimed(span) {

@@ -11,28 +11,103 @@ use vigie_core::{Entity, EntityType};
 
 /// Currency words and symbols (normalised) → ISO 4217. Longest phrases are tried first.
 const CURRENCIES: &[(&str, &str)] = &[
-    ("دينار ليبي", "LYD"), ("دنانير ليبيه", "LYD"), ("د.ل", "LYD"), ("lyd", "LYD"),
-    ("dinars libyens", "LYD"), ("dinar libyen", "LYD"), ("libyan dinars", "LYD"), ("libyan dinar", "LYD"),
-    ("دينار تونسي", "TND"), ("د.ت", "TND"), ("tnd", "TND"), ("dinars tunisiens", "TND"), ("dinar tunisien", "TND"),
-    ("دينار جزائري", "DZD"), ("dzd", "DZD"), ("dinars algeriens", "DZD"), ("dinar algerien", "DZD"),
-    ("€", "EUR"), ("eur", "EUR"), ("euro", "EUR"), ("euros", "EUR"), ("يورو", "EUR"), ("اورو", "EUR"), ("ايرو", "EUR"),
-    ("$", "USD"), ("usd", "USD"), ("dollar", "USD"), ("dollars", "USD"), ("dolar", "USD"), ("dolares", "USD"),
-    ("dollari", "USD"), ("dala", "USD"), ("dalar", "USD"), ("doollar", "USD"), ("ডলার", "USD"), ("دولار", "USD"), ("دولارات", "USD"), ("dola", "USD"), ("ዶላር", "USD"),
-    ("£", "GBP"), ("gbp", "GBP"), ("pounds", "GBP"), ("pound", "GBP"), ("quid", "GBP"),
-    ("جنيه مصري", "EGP"), ("egp", "EGP"), ("جنيه سوداني", "SDG"), ("sdg", "SDG"),
-    ("mad", "MAD"), ("dh", "MAD"), ("dhs", "MAD"), ("dirham", "MAD"), ("dirhams", "MAD"), ("درهم", "MAD"),
-    ("fcfa", "XOF"), ("cfa", "XOF"), ("xof", "XOF"), ("francs cfa", "XOF"),
-    ("₦", "NGN"), ("ngn", "NGN"), ("naira", "NGN"), ("cedis", "GHS"), ("cedi", "GHS"), ("ghs", "GHS"),
-    ("₺", "TRY"), ("try", "TRY"), ("tl", "TRY"), ("lira", "TRY"), ("ليره", "TRY"),
-    ("birr", "ETB"), ("ብር", "ETB"), ("nakfa", "ERN"), ("ናቕፋ", "ERN"), ("afn", "AFN"), ("afghani", "AFN"),
-    ("افغاني", "AFN"), ("ريال", "SAR"), ("sar", "SAR"), ("taka", "BDT"), ("টাকা", "BDT"),
-    ("rupees", "PKR"), ("روپے", "PKR"), ("روپي", "PKR"),
+    ("دينار ليبي", "LYD"),
+    ("دنانير ليبيه", "LYD"),
+    ("د.ل", "LYD"),
+    ("lyd", "LYD"),
+    ("dinars libyens", "LYD"),
+    ("dinar libyen", "LYD"),
+    ("libyan dinars", "LYD"),
+    ("libyan dinar", "LYD"),
+    ("دينار تونسي", "TND"),
+    ("د.ت", "TND"),
+    ("tnd", "TND"),
+    ("dinars tunisiens", "TND"),
+    ("dinar tunisien", "TND"),
+    ("دينار جزائري", "DZD"),
+    ("dzd", "DZD"),
+    ("dinars algeriens", "DZD"),
+    ("dinar algerien", "DZD"),
+    ("€", "EUR"),
+    ("eur", "EUR"),
+    ("euro", "EUR"),
+    ("euros", "EUR"),
+    ("يورو", "EUR"),
+    ("اورو", "EUR"),
+    ("ايرو", "EUR"),
+    ("$", "USD"),
+    ("usd", "USD"),
+    ("dollar", "USD"),
+    ("dollars", "USD"),
+    ("dolar", "USD"),
+    ("dolares", "USD"),
+    ("dollari", "USD"),
+    ("dala", "USD"),
+    ("dalar", "USD"),
+    ("doollar", "USD"),
+    ("ডলার", "USD"),
+    ("دولار", "USD"),
+    ("دولارات", "USD"),
+    ("dola", "USD"),
+    ("ዶላር", "USD"),
+    ("£", "GBP"),
+    ("gbp", "GBP"),
+    ("pounds", "GBP"),
+    ("pound", "GBP"),
+    ("quid", "GBP"),
+    ("جنيه مصري", "EGP"),
+    ("egp", "EGP"),
+    ("جنيه سوداني", "SDG"),
+    ("sdg", "SDG"),
+    ("mad", "MAD"),
+    ("dh", "MAD"),
+    ("dhs", "MAD"),
+    ("dirham", "MAD"),
+    ("dirhams", "MAD"),
+    ("درهم", "MAD"),
+    ("fcfa", "XOF"),
+    ("cfa", "XOF"),
+    ("xof", "XOF"),
+    ("francs cfa", "XOF"),
+    ("₦", "NGN"),
+    ("ngn", "NGN"),
+    ("naira", "NGN"),
+    ("cedis", "GHS"),
+    ("cedi", "GHS"),
+    ("ghs", "GHS"),
+    ("₺", "TRY"),
+    ("try", "TRY"),
+    ("tl", "TRY"),
+    ("lira", "TRY"),
+    ("ليره", "TRY"),
+    ("birr", "ETB"),
+    ("ብር", "ETB"),
+    ("nakfa", "ERN"),
+    ("ናቕፋ", "ERN"),
+    ("afn", "AFN"),
+    ("afghani", "AFN"),
+    ("افغاني", "AFN"),
+    ("ريال", "SAR"),
+    ("sar", "SAR"),
+    ("taka", "BDT"),
+    ("টাকা", "BDT"),
+    ("rupees", "PKR"),
+    ("روپے", "PKR"),
+    ("روپي", "PKR"),
 ];
 
 /// Words for "dinar" without a country.
 const DINAR: &[&str] = &["دينار", "دنانير", "dinar", "dinars", "dinari"];
 /// Algerian "million" (of centimes).
-const MILLION: &[&str] = &["million", "millions", "مليون", "ملاين", "ملايين", "melyoun", "malayin"];
+const MILLION: &[&str] = &[
+    "million",
+    "millions",
+    "مليون",
+    "ملاين",
+    "ملايين",
+    "melyoun",
+    "malayin",
+];
 /// Thousand multipliers.
 const THOUSAND: &[&str] = &["k", "mille", "thousand", "الف", "الاف", "alf", "elf", "ሺ"];
 
@@ -42,7 +117,9 @@ pub fn extract(original: &str, norm: &Normalized, priors: &Priors, found: &mut F
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        if !bytes[i].is_ascii_digit() || (i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'+')) {
+        if !bytes[i].is_ascii_digit()
+            || (i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'+'))
+        {
             i += 1;
             continue;
         }
@@ -150,7 +227,11 @@ fn word_after(text: &str, pos: usize, words: &[&str]) -> (usize, Option<&'static
     let offset = text.len() - rest.len();
     for word in words {
         if let Some(after) = rest.strip_prefix(word) {
-            if !after.chars().next().is_some_and(char::is_alphanumeric) {
+            if !after
+                .chars()
+                .next()
+                .is_some_and(crate::matcher::is_word_char)
+            {
                 return (offset + word.len(), Some(""));
             }
         }
@@ -174,8 +255,15 @@ fn currency_after(text: &str, pos: usize) -> Option<(&'static str, usize)> {
     let mut best: Option<(&'static str, usize)> = None;
     for (word, code) in CURRENCIES {
         if let Some(after) = rest.strip_prefix(word) {
-            let symbol = !word.chars().next().is_some_and(char::is_alphanumeric);
-            let boundary = symbol || !after.chars().next().is_some_and(char::is_alphanumeric);
+            let symbol = !word
+                .chars()
+                .next()
+                .is_some_and(crate::matcher::is_word_char);
+            let boundary = symbol
+                || !after
+                    .chars()
+                    .next()
+                    .is_some_and(crate::matcher::is_word_char);
             if boundary && best.is_none_or(|(_, len)| word.len() > len) {
                 best = Some((code, word.len()));
             }
@@ -209,8 +297,15 @@ fn currency_before(text: &str, pos: usize) -> Option<(&'static str, usize)> {
     let mut best: Option<(&'static str, usize)> = None;
     for (word, code) in CURRENCIES {
         if let Some(head) = trimmed.strip_suffix(word) {
-            let symbol = !word.chars().next_back().is_some_and(char::is_alphanumeric);
-            let boundary = symbol || !head.chars().next_back().is_some_and(char::is_alphanumeric);
+            let symbol = !word
+                .chars()
+                .next_back()
+                .is_some_and(crate::matcher::is_word_char);
+            let boundary = symbol
+                || !head
+                    .chars()
+                    .next_back()
+                    .is_some_and(crate::matcher::is_word_char);
             if boundary && best.is_none_or(|(_, start)| head.len() < start) {
                 best = Some((code, head.len()));
             }
@@ -231,16 +326,35 @@ mod tests {
         };
         let mut found = Found::default();
         extract(text, &normalize(text), &priors, &mut found);
-        found.entities().iter().map(|e| (e.value.clone(), e.raw.clone())).collect()
+        found
+            .entities()
+            .iter()
+            .map(|e| (e.value.clone(), e.raw.clone()))
+            .collect()
     }
 
     #[test]
     fn amounts_and_multipliers() {
-        assert_eq!(prices("prix 2,900 LYD", &[]), [("2900 LYD".into(), "2,900 LYD".into())]);
-        assert_eq!(prices("only $1,000!", &[]), [("1000 USD".into(), "$1,000".into())]);
-        assert_eq!(prices("5k€ par tête", &[]), [("5000 EUR".into(), "5k€".into())]);
-        assert_eq!(prices("40 millions la place", &["DZ"]), [("400000 DZD".into(), "40 millions".into())]);
-        assert_eq!(prices("2 millions d'euros saisis", &["DZ"])[0].0, "2000000 EUR");
+        assert_eq!(
+            prices("prix 2,900 LYD", &[]),
+            [("2900 LYD".into(), "2,900 LYD".into())]
+        );
+        assert_eq!(
+            prices("only $1,000!", &[]),
+            [("1000 USD".into(), "$1,000".into())]
+        );
+        assert_eq!(
+            prices("5k€ par tête", &[]),
+            [("5000 EUR".into(), "5k€".into())]
+        );
+        assert_eq!(
+            prices("40 millions la place", &["DZ"]),
+            [("400000 DZD".into(), "40 millions".into())]
+        );
+        assert_eq!(
+            prices("2 millions d'euros saisis", &["DZ"])[0].0,
+            "2000000 EUR"
+        );
         assert_eq!(prices("٣ آلاف دولار", &[])[0].0, "3000 USD");
         assert_eq!(prices("1000 دينار", &["TN"])[0].0, "1000 TND");
     }

@@ -5,8 +5,8 @@
 //! read as a number and parsed like any other ([`super::phone::parse`]). English `double` and
 //! `triple` repeat the next digit; `plus` at the start makes it international.
 
-use super::phone::{parse, regions};
 use super::links::push_phone;
+use super::phone::{parse, regions};
 use super::{raw, Found, Priors};
 use crate::normalize::Normalized;
 use vigie_core::{Entity, EntityType};
@@ -15,13 +15,17 @@ fn digit_word(word: &str) -> Option<char> {
     Some(match word {
         "zero" | "oh" | "صفر" | "sifr" => '0',
         "one" | "un" | "une" | "واحد" | "wahed" | "wa7ed" => '1',
-        "two" | "deux" | "اثنين" | "اثنان" | "اتنين" | "زوج" | "juj" | "zouj" => '2',
+        "two" | "deux" | "اثنين" | "اثنان" | "اتنين" | "زوج" | "juj" | "zouj" => {
+            '2'
+        }
         "three" | "trois" | "ثلاثه" | "ثلاث" | "تلاته" | "تلاث" => '3',
         "four" | "quatre" | "اربعه" | "اربع" => '4',
         "five" | "cinq" | "خمسه" | "خمس" => '5',
         "six" | "سته" | "ست" => '6',
         "seven" | "sept" | "سبعه" | "سبع" => '7',
-        "eight" | "huit" | "ثمانيه" | "ثمانه" | "تمنيه" | "ثمنيه" | "ثمان" => '8',
+        "eight" | "huit" | "ثمانيه" | "ثمانه" | "تمنيه" | "ثمنيه" | "ثمان" => {
+            '8'
+        }
         "nine" | "neuf" | "تسعه" | "تسع" => '9',
         _ => return None,
     })
@@ -65,7 +69,9 @@ pub fn extract(original: &str, norm: &Normalized, priors: &Priors, found: &mut F
             }
             j += 1;
         }
-        let spelled_words = (i..j).filter(|&k| digit_word(&text[words[k].0..words[k].1]).is_some()).count();
+        let spelled_words = (i..j)
+            .filter(|&k| digit_word(&text[words[k].0..words[k].1]).is_some())
+            .count();
         if let Some(last) = last_digit_word {
             if digits.len() >= 8 && spelled_words >= 4 {
                 let (start, end) = (words[i].0, words[last].1);
@@ -95,7 +101,7 @@ fn word_ranges(text: &str) -> Vec<(usize, usize)> {
     let mut words = Vec::new();
     let mut start = None;
     for (i, c) in text.char_indices() {
-        if c.is_alphanumeric() {
+        if crate::matcher::is_word_char(c) {
             if start.is_none() {
                 start = Some(i);
             }

@@ -17,6 +17,8 @@
 
 pub mod profiles;
 
+use profiles::ScriptWord;
+
 use whatlang::{Detector, Lang};
 
 /// A detected language.
@@ -200,12 +202,19 @@ fn count_scripts(text: &str) -> ScriptCounts {
                     _ => {}
                 }
             }
-            '\u{0600}'..='\u{06FF}' | '\u{0750}'..='\u{077F}' | '\u{FB50}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}' => {
-                if ch.is_alphabetic() {
+            '\u{0600}'..='\u{06FF}'
+            | '\u{0750}'..='\u{077F}'
+            | '\u{FB50}'..='\u{FDFF}'
+            | '\u{FE70}'..='\u{FEFF}' => {
+                if crate::matcher::is_word_char(ch)
+                    && !matches!(ch, '\u{0660}'..='\u{0669}' | '\u{06F0}'..='\u{06F9}')
+                {
                     c.arabic += 1;
                 }
                 match ch {
-                    'ټ' | 'ډ' | 'ړ' | 'ږ' | 'ښ' | 'ګ' | 'ڼ' | 'ۍ' | 'ې' | 'ځ' | 'څ' => c.pashto += 1,
+                    'ټ' | 'ډ' | 'ړ' | 'ږ' | 'ښ' | 'ګ' | 'ڼ' | 'ۍ' | 'ې' | 'ځ' | 'څ' => {
+                        c.pashto += 1
+                    }
                     'ٹ' | 'ڈ' | 'ڑ' | 'ں' | 'ے' | 'ۓ' | 'ھ' => c.urdu += 1,
                     'ڕ' | 'ڵ' | 'ۆ' | 'ێ' | 'ە' => c.sorani += 1,
                     'پ' | 'چ' | 'ژ' | 'گ' | 'ک' | 'ی' => c.persian += 1,
@@ -231,11 +240,11 @@ fn count_scripts(text: &str) -> ScriptCounts {
 fn ethiopic_language(counts: &ScriptCounts, normalized: &str) -> &'static str {
     let mut tigrinya = counts.tigrinya * 3;
     let mut amharic = 0usize;
-    for word in normalized.split(|c: char| !c.is_alphanumeric()) {
-        if profiles::TIGRINYA_WORDS.contains(&word) {
-            tigrinya += 2;
-        } else if profiles::AMHARIC_WORDS.contains(&word) {
-            amharic += 2;
+    for word in normalized.split(|c: char| !crate::matcher::is_word_char(c)) {
+        match profiles::script_word(word) {
+            Some(ScriptWord::Tigrinya) => tigrinya += 2,
+            Some(ScriptWord::Amharic) => amharic += 2,
+            _ => {}
         }
         // Tigrinya writes word-initial "a" as ኣ, Amharic as አ.
         if word.starts_with('ኣ') {
@@ -267,11 +276,11 @@ fn arabic_script_language(
     }
     let mut persian = counts.persian;
     let mut arabic = 0usize;
-    for word in normalized.split(|c: char| !c.is_alphanumeric()) {
-        if profiles::PERSIAN_WORDS.contains(&word) {
-            persian += 2;
-        } else if profiles::ARABIC_WORDS.contains(&word) {
-            arabic += 2;
+    for word in normalized.split(|c: char| !crate::matcher::is_word_char(c)) {
+        match profiles::script_word(word) {
+            Some(ScriptWord::Persian) => persian += 2,
+            Some(ScriptWord::Arabic) => arabic += 2,
+            _ => {}
         }
     }
     if persian > arabic + 1 {
@@ -299,19 +308,34 @@ mod tests {
         for (text, expected) in [
             ("رحلة قادمة من زوارة إلى إيطاليا، الدفع عند الوصول", "ar"),
             ("je cherche un passeur sérieux pour aller en Italie", "fr"),
-            ("anyone know a connection man in Agadez for the next convoy", "en"),
+            (
+                "anyone know a connection man in Agadez for the next convoy",
+                "en",
+            ),
             ("ኣብ ሊብያ ዘለዉ ሓውና ገንዘብ ክትሰዱ ኣለኩም", "ti"),
             ("ወደ ሊቢያ የሚሄድ ደላላ ማን ነው", "am"),
-            ("walaalkay waxaa lagu hayaa Libya, lacag madax-furasho ayay rabaan", "so"),
+            (
+                "walaalkay waxaa lagu hayaa Libya, lacag madax-furasho ayay rabaan",
+                "so",
+            ),
             ("ina son tafiya zuwa Turai, don Allah ku taimaka min", "ha"),
             ("dama bëgg dem Espaañ ci gaal bi, ñu ngi dem tey", "wo"),
             ("abeg who sabi connection wey fit carry us go Libya", "pcm"),
-            ("nheb n7arreg l italia, chkoun ya3ref 9ahwa fi sfax", "ar-Latn"),
+            (
+                "nheb n7arreg l italia, chkoun ya3ref 9ahwa fi sfax",
+                "ar-Latn",
+            ),
             ("قاچاقبر گفت که راه ترکیه تضمینی است", "fa"),
             ("زه غواړم چې ترکیې ته لاړ شم، ګیم څو دی", "ps"),
-            ("cerco un passaggio per la Sicilia, quanto costa il viaggio", "it"),
+            (
+                "cerco un passaggio per la Sicilia, quanto costa il viaggio",
+                "it",
+            ),
             ("busco un cayuco para ir a Canarias, cuánto cuesta", "es"),
-            ("Yunanistan'a bot ile geçiş, kişi başı fiyat için yazın", "tr"),
+            (
+                "Yunanistan'a bot ile geçiş, kişi başı fiyat için yazın",
+                "tr",
+            ),
             ("ইউরোপে কাজের ভিসা দেওয়া হবে", "bn"),
             ("یورپ میں نوکری کے لیے ویزا چاہیے تو رابطہ کریں", "ur"),
         ] {

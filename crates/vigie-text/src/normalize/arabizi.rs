@@ -23,7 +23,9 @@ pub fn has_arabizi_digit(token: &str) -> bool {
     }
     bytes.iter().enumerate().any(|(i, b)| {
         matches!(b, b'2' | b'3' | b'5' | b'7' | b'9')
-            && (bytes.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic() || *n == b'\'')
+            && (bytes
+                .get(i + 1)
+                .is_some_and(|n| n.is_ascii_alphabetic() || *n == b'\'')
                 || (i > 0 && bytes[i - 1].is_ascii_alphabetic()))
     })
 }
@@ -34,7 +36,11 @@ pub fn latin_skeleton(word: &str) -> String {
     let mut out = String::with_capacity(bytes.len());
     let mut i = 0;
     // A final `h` is usually a ta marbuta or a vowel marker (`ri7lah`), as a final ه is.
-    let len = if bytes.len() > 3 && bytes.last() == Some(&b'h') && bytes[bytes.len() - 2] != b'c' && bytes[bytes.len() - 2] != b's' {
+    let len = if bytes.len() > 3
+        && bytes.last() == Some(&b'h')
+        && bytes[bytes.len() - 2] != b'c'
+        && bytes[bytes.len() - 2] != b's'
+    {
         bytes.len() - 1
     } else {
         bytes.len()
@@ -82,7 +88,10 @@ fn latin_class(b: u8) -> Option<char> {
 
 /// The skeleton of one Arabic-script word, already normalised (see [`super::arabic`]).
 pub fn arabic_skeleton(word: &str) -> String {
-    let word = word.strip_suffix('ه').filter(|w| w.chars().count() >= 3).unwrap_or(word);
+    let word = word
+        .strip_suffix('ه')
+        .filter(|w| w.chars().count() >= 3)
+        .unwrap_or(word);
     let mut out = String::with_capacity(word.len());
     for c in word.chars() {
         let class = match c {

@@ -44,7 +44,13 @@ mod tests {
         let words: Vec<&str> = n.as_str().split_whitespace().collect();
         assert_eq!(
             words,
-            ["flag_ly", "emoji_arrow", "flag_it", "emoji_boat", "emoji_money"]
+            [
+                "flag_ly",
+                "emoji_arrow",
+                "flag_it",
+                "emoji_boat",
+                "emoji_money"
+            ]
         );
     }
 

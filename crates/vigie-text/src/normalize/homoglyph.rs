@@ -30,8 +30,10 @@ pub fn in_latin_word(text: &str, start: usize, end: usize) -> bool {
     let before = text[..start]
         .chars()
         .rev()
-        .take_while(|c| c.is_alphanumeric());
-    let after = text[end..].chars().take_while(|c| c.is_alphanumeric());
+        .take_while(|&c| crate::matcher::is_word_char(c));
+    let after = text[end..]
+        .chars()
+        .take_while(|&c| crate::matcher::is_word_char(c));
     let mut any_latin = false;
     for c in before.chain(after) {
         if c.is_ascii_alphabetic() {
@@ -93,7 +95,10 @@ mod tests {
     fn cyrillic_inside_latin_word_is_folded() {
         // "pаsseur" with a Cyrillic а, "ΒΟΑΤ" in Greek capitals among Latin words.
         assert_eq!(normalize("p\u{0430}sseur").as_str(), "passeur");
-        assert_eq!(normalize("small ΒΟΑΤ tonight").as_str(), "small boat tonight");
+        assert_eq!(
+            normalize("small ΒΟΑΤ tonight").as_str(),
+            "small boat tonight"
+        );
     }
 
     #[test]

@@ -58,8 +58,7 @@ impl Normalized {
 
     fn push(&mut self, c: char, from: (u32, u32)) {
         self.text.push(c);
-        self.source
-            .extend(std::iter::repeat_n(from, c.len_utf8()));
+        self.source.extend(std::iter::repeat_n(from, c.len_utf8()));
     }
 }
 

@@ -15,12 +15,14 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<Status> {
         .input
         .as_ref()
         .map_or("standard input".to_string(), |p| p.display().to_string());
-    let mut reader = LineReader::open(args.input.as_deref())
-        .with_context(|| format!("opening {input_name}"))?;
+    let mut reader =
+        LineReader::open(args.input.as_deref()).with_context(|| format!("opening {input_name}"))?;
     let mut out = output(args.out.as_deref())?;
     let mut bad_lines = 0;
     loop {
-        let lines = reader.next_chunk().with_context(|| format!("reading {input_name}"))?;
+        let lines = reader
+            .next_chunk()
+            .with_context(|| format!("reading {input_name}"))?;
         if lines.is_empty() {
             break;
         }
@@ -46,12 +48,19 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<Status> {
                 }
                 Outcome::Bad(message) => {
                     bad_lines += 1;
-                    eprintln!("vigie: {input_name}: line {}: {message}; skipped", line.number);
+                    eprintln!(
+                        "vigie: {input_name}: line {}: {message}; skipped",
+                        line.number
+                    );
                 }
                 Outcome::Blank => {}
             }
         }
     }
     out.flush()?;
-    Ok(if bad_lines > 0 { Status::SkippedLines } else { Status::Clean })
+    Ok(if bad_lines > 0 {
+        Status::SkippedLines
+    } else {
+        Status::Clean
+    })
 }

@@ -65,7 +65,11 @@ pub fn run(args: InspectArgs) -> anyhow::Result<Status> {
             hit["term"].as_str().unwrap_or(""),
             hit["lang"].as_str().unwrap_or(""),
             hit["weight"],
-            if hit["via_arabizi"] == json!(true) { " (via Arabizi skeleton)" } else { "" }
+            if hit["via_arabizi"] == json!(true) {
+                " (via Arabizi skeleton)"
+            } else {
+                ""
+            }
         );
     }
     println!("entities     {}", analysis.entities.len());
@@ -75,7 +79,11 @@ pub fn run(args: InspectArgs) -> anyhow::Result<Status> {
             extra.push(format!("country {c}"));
         }
         if let Some(v) = entity.valid {
-            extra.push(if v { "valid".to_string() } else { "not a valid range".to_string() });
+            extra.push(if v {
+                "valid".to_string()
+            } else {
+                "not a valid range".to_string()
+            });
         }
         if let Some(p) = &entity.provider {
             extra.push(p.clone());

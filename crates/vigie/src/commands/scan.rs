@@ -15,8 +15,8 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Status> {
         .input
         .as_ref()
         .map_or("standard input".to_string(), |p| p.display().to_string());
-    let mut reader = LineReader::open(args.input.as_deref())
-        .with_context(|| format!("opening {input_name}"))?;
+    let mut reader =
+        LineReader::open(args.input.as_deref()).with_context(|| format!("opening {input_name}"))?;
     let mut out = output(args.out.as_deref())?;
     let progress = progress_bar(args.quiet);
     let started = Instant::now();
@@ -42,7 +42,12 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Status> {
                 }
                 Outcome::Bad(message) => {
                     summary.bad_lines += 1;
-                    progress.suspend(|| eprintln!("vigie: {input_name}: line {}: {message}; skipped", line.number));
+                    progress.suspend(|| {
+                        eprintln!(
+                            "vigie: {input_name}: line {}: {message}; skipped",
+                            line.number
+                        )
+                    });
                 }
                 Outcome::Blank => {}
             }
