@@ -41,7 +41,8 @@ impl Scorer for EvidenceScorer {
         let s = Signals::from_input(input);
         let mut scored = Scored::default();
         let mut scores = LabelScores::default();
-        let context = s.news.value.max(0.8 * s.personal.value);
+        // Negative context: news, NGO, a personal story, lawful travel or trade.
+        let context = s.news.value.max(0.8 * s.personal.value).max(s.legal.value);
 
         // Offering a crossing: offer intent + route + price + contact. Strong evidence of
         // another harm (documents, jobs, ransom) explains the same price and contact better.
@@ -84,8 +85,11 @@ impl Scorer for EvidenceScorer {
             &s.activity,
         ]);
 
-        // Looking for a smuggler: seek terms about the trade, or a search query about it.
+        // Looking for a smuggler: seek terms about the trade, or a search query with the
+        // trade's own words (a smuggler, a boat, the crossing; a destination alone is not
+        // enough: "asylum in Italy" is a question about the law).
         let about_trade = s.activity.value.max(s.route.value).max(s.logistics.value);
+        let trade_words = s.activity.value.max(s.logistics.value);
         let search = if s.is_search {
             2.4 * about_trade + 0.5 * s.price.value
         } else {
@@ -95,7 +99,8 @@ impl Scorer for EvidenceScorer {
             - 1.8 * s.offer.value
             - 3.0 * context
             - 2.6;
-        let conjunction = (s.seek.at_least(0.3) || s.is_search) && about_trade >= 0.3;
+        let conjunction = (s.seek.at_least(0.3) && about_trade >= 0.3)
+            || (s.is_search && trade_words >= 0.3);
         scores.set(
             Label::SmugglingSolicitation,
             combine(z, conjunction, context),
@@ -174,7 +179,7 @@ impl Scorer for EvidenceScorer {
             .max(0.5 + 0.45 * context)
             .min(1.0 - 0.5 * harmful);
         scores.set(Label::Benign, benign);
-        scored.evidence[Label::Benign.index()] = facts(&[&s.news, &s.personal]);
+        scored.evidence[Label::Benign.index()] = facts(&[&s.news, &s.personal, &s.legal]);
 
         scored.scores = scores;
         scored

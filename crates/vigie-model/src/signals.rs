@@ -65,6 +65,8 @@ pub struct Signals {
     pub news: Signal,
     /// Negative evidence: own journey, grief, missing person.
     pub personal: Signal,
+    /// Negative evidence: lawful travel, work and trade.
+    pub legal: Signal,
     /// The item is a search query.
     pub is_search: bool,
     /// The item was reported by a user (a family forwarding a message).
@@ -80,9 +82,9 @@ impl Signals {
             ..Signals::default()
         };
         let text = input.item.text();
-        // Longest hits first; a shorter hit of the same category inside a longer one
-        // ("garanti" inside "passage garanti", the several Arabic terms one Arabizi word
-        // matches) is the same evidence and does not count twice.
+        // Longest hits first; a shorter hit inside a longer one ("garanti" inside "passage
+        // garanti") or of the same category over the same words (the several Arabic terms
+        // one Arabizi word matches) is the same evidence and does not count twice.
         let mut hits: Vec<_> = input.analysis.lexicon_hits.iter().collect();
         hits.sort_by_key(|h| {
             (
@@ -94,8 +96,12 @@ impl Signals {
         let mut counted: Vec<(Category, vigie_core::Span)> = Vec::new();
         for hit in hits {
             let term = &input.lexicon.terms()[hit.term];
+            // Same category and overlapping, or any category and inside a longer hit
+            // ("ransom" inside "held for ransom"): the same words, counted once.
             let same_evidence = counted.iter().any(|(category, span)| {
-                *category == term.category && span[0] < hit.span[1] && hit.span[0] < span[1]
+                let overlaps = span[0] < hit.span[1] && hit.span[0] < span[1];
+                let inside = span[0] <= hit.span[0] && hit.span[1] <= span[1];
+                (*category == term.category && overlaps) || inside
             });
             if same_evidence {
                 continue;
@@ -128,12 +134,13 @@ impl Signals {
                 Category::Payment => &mut s.payment,
                 Category::News => &mut s.news,
                 Category::Personal => &mut s.personal,
+                Category::Legal => &mut s.legal,
             };
-            // A second, different term of the same category adds a little.
-            let value = if signal.value > 0.0 && !signal.facts.contains(&fact) {
-                signal.value.max(w) + 0.2 * signal.value.min(w)
+            // Distinct terms of one category are independent evidence: noisy-OR.
+            let value = if signal.facts.contains(&fact) {
+                signal.value
             } else {
-                w
+                1.0 - (1.0 - signal.value) * (1.0 - w)
             };
             signal.raise(value, fact);
         }

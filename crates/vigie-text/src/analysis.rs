@@ -4,7 +4,7 @@
 use crate::entities::{self, Priors};
 use crate::gazetteer::{Gazetteer, PlaceHit};
 use crate::lang::{Language, LanguageIdentifier};
-use crate::lexicon::{Category, Lexicon, LexiconHit};
+use crate::lexicon::{Lexicon, LexiconHit};
 use crate::normalize::{normalize, Normalized};
 use vigie_core::{Entity, EntityType};
 
@@ -139,22 +139,6 @@ impl Analyzer {
 }
 
 impl Analysis {
-    /// The strongest weight found per lexicon category, indexed by [`Category::index`].
-    pub fn category_weights(&self, lexicon: &Lexicon) -> [f32; Category::ALL.len()] {
-        let mut weights = [0.0f32; Category::ALL.len()];
-        for hit in &self.lexicon_hits {
-            let term = &lexicon.terms()[hit.term];
-            let slot = &mut weights[term.category.index()];
-            // Two different terms of one category are stronger than one, never above 1.
-            *slot = if *slot == 0.0 {
-                term.weight
-            } else {
-                (slot.max(term.weight) + 0.25 * slot.min(term.weight)).min(1.0)
-            };
-        }
-        weights
-    }
-
     /// How many entities of a type were found.
     pub fn count(&self, entity_type: EntityType) -> usize {
         self.entities

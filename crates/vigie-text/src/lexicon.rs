@@ -52,11 +52,14 @@ pub enum Category {
     News,
     /// Negative evidence: someone's own journey, grief, a missing person without ransom.
     Personal,
+    /// Negative evidence: lawful travel, work and trade (ferry tickets with passport and visa
+    /// required, licensed boat sales, asylum procedures, jobs with the right to work).
+    Legal,
 }
 
 impl Category {
     /// Every category, in declaration order.
-    pub const ALL: [Category; 18] = [
+    pub const ALL: [Category; 19] = [
         Category::Offer,
         Category::Seek,
         Category::Activity,
@@ -75,6 +78,7 @@ impl Category {
         Category::SafetyClaim,
         Category::News,
         Category::Personal,
+        Category::Legal,
     ];
 
     /// The name used in the TSV files.
@@ -98,6 +102,7 @@ impl Category {
             Category::SafetyClaim => "safety-claim",
             Category::News => "news",
             Category::Personal => "personal",
+            Category::Legal => "legal",
         }
     }
 
@@ -218,6 +223,11 @@ impl Lexicon {
         let mut skeletons: HashMap<String, Vec<usize>> = HashMap::new();
         let mut max_skeleton_words = 0;
         for (idx, term) in terms.iter().enumerate() {
+            // Arabizi is Arabic written in Latin letters: only Arabic terms get a skeleton
+            // (a Pashto or Persian term's skeleton would collide with unrelated Arabizi).
+            if term.lang != "ar" && !term.lang.starts_with("ar-") {
+                continue;
+            }
             if let Some(key) = arabic_skeleton_key(&term.normalized) {
                 max_skeleton_words = max_skeleton_words.max(key.split(' ').count());
                 skeletons.entry(key).or_default().push(idx);
