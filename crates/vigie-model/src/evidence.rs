@@ -1,18 +1,23 @@
 //! The evidence scorer: hand-set weights over [`Signals`], with conjunction gates.
 //!
-//! Each label's score is a logistic function of a weighted sum of signals, then capped unless
-//! its conjunction holds:
+//! Each label's score is a logistic function of a weighted sum of signals. Unless the label's
+//! conjunction holds, the score is capped at [`CAP_WITHOUT_CONJUNCTION`], so a single word
+//! ("harraga", "boza", "passeur") never reaches a threshold:
 //!
-//! | label | conjunction required for a score above the cap |
+//! | label | conjunction required above the cap |
 //! |---|---|
-//! | `smuggling.advertisement` | intent (offer, activity or logistics) **and** (price or contact) **and** (offer, route or price) |
-//! | `smuggling.solicitation` | seek terms, or a search query about the trade |
-//! | `smuggling.documents` | document terms **and** (offer, price or contact) |
-//! | `trafficking.recruitment` | recruitment terms **and** (contact, price, offer or document) |
-//! | `extortion.ransom` | ransom terms, or a threat or captive **with** payment, price or a second threat signal |
+//! | `smuggling.advertisement` | intent (offer, activity or logistics terms) **and** two of route, price, contact (price or contact among them), and no stronger evidence of another harm; without any contact, at most 0.75 (review, never removal) |
+//! | `smuggling.solicitation` | seek terms about the trade (activity, route, logistics), or a search query with the trade's own words |
+//! | `smuggling.documents` | document terms **and** two of offer, price, contact, payment |
+//! | `trafficking.recruitment` | recruitment terms **and** one of contact, price, offer, documents |
+//! | `extortion.ransom` | two of ransom, threat, captive; or one of them **with** money (price or payment); or a strong ransom term with a contact or in a user report |
 //!
-//! News, NGO and personal-journey context subtract from every harmful label. `benign` is
-//! high when nothing harmful is, and higher with news or personal context.
+//! For ransom and solicitation the conjunction alone lifts the score to review level
+//! ([`FLOOR_WITH_CONJUNCTION`], less negative context): a missed ransom can cost a life and a
+//! missed seeker misses help, while both outcomes go to a person or give help, never a
+//! punishment. Negative context (news, NGO, personal stories, lawful travel and trade)
+//! subtracts from every harmful label. `benign` is high when nothing harmful is, and higher
+//! with negative context.
 
 use crate::signals::Signals;
 use crate::{ScoreInput, Scored, Scorer};
@@ -113,12 +118,16 @@ impl Scorer for EvidenceScorer {
             + 1.0 * s.offer.value
             + 1.2 * s.price.value
             + 1.2 * s.contact.value
+            + 1.0 * s.payment.value
             + 0.6 * s.safety_claim.value
             - 3.0 * context
             - 1.5 * s.seek.value
             - 4.0;
         let conjunction = s.document.at_least(0.5)
-            && count_at_least(&[s.offer.value, s.price.value, s.contact.value], 0.3) >= 2;
+            && count_at_least(
+                &[s.offer.value, s.price.value, s.contact.value, s.payment.value],
+                0.3,
+            ) >= 2;
         scores.set(Label::SmugglingDocuments, gate(z, conjunction));
         scored.evidence[Label::SmugglingDocuments.index()] =
             facts(&[&s.document, &s.offer, &s.price, &s.contact, &s.safety_claim]);
