@@ -104,8 +104,8 @@ impl Scorer for EvidenceScorer {
             - 1.8 * s.offer.value
             - 3.0 * context
             - 2.6;
-        let conjunction = (s.seek.at_least(0.3) && about_trade >= 0.3)
-            || (s.is_search && trade_words >= 0.3);
+        let conjunction =
+            (s.seek.at_least(0.3) && about_trade >= 0.3) || (s.is_search && trade_words >= 0.3);
         scores.set(
             Label::SmugglingSolicitation,
             combine(z, conjunction, context),
@@ -125,7 +125,12 @@ impl Scorer for EvidenceScorer {
             - 4.0;
         let conjunction = s.document.at_least(0.5)
             && count_at_least(
-                &[s.offer.value, s.price.value, s.contact.value, s.payment.value],
+                &[
+                    s.offer.value,
+                    s.price.value,
+                    s.contact.value,
+                    s.payment.value,
+                ],
                 0.3,
             ) >= 2;
         scores.set(Label::SmugglingDocuments, gate(z, conjunction));
@@ -221,15 +226,15 @@ fn count_at_least(values: &[f32], threshold: f32) -> usize {
     values.iter().filter(|v| **v >= threshold).count()
 }
 
+/// The facts behind a label: the strongest three of each signal, in signal order.
 fn facts(signals: &[&crate::signals::Signal]) -> Vec<String> {
     let mut out = Vec::new();
     for signal in signals {
-        for fact in &signal.facts {
+        for fact in signal.facts.iter().take(3) {
             if !out.contains(fact) {
                 out.push(fact.clone());
             }
         }
     }
-    out.truncate(10);
     out
 }

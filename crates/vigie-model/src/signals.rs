@@ -10,17 +10,34 @@ use crate::ScoreInput;
 pub struct Signal {
     /// Strength in `[0, 1]`.
     pub value: f32,
-    /// Short facts, e.g. `lexicon offer "رحلة قادمة"` or `phone +218912345678`.
+    /// Short facts, e.g. `offer "رحلة قادمة"` or `phone +218912345678`, strongest first.
     pub facts: Vec<String>,
+    /// The strength each fact brought, parallel to `facts`.
+    strengths: Vec<f32>,
 }
 
+/// Most facts kept per signal.
+const MAX_FACTS: usize = 6;
+
 impl Signal {
-    fn raise(&mut self, value: f32, fact: String) {
-        if value > 0.0 {
-            self.value = self.value.max(value).min(1.0);
-            if !self.facts.contains(&fact) && self.facts.len() < 6 {
-                self.facts.push(fact);
-            }
+    fn raise(&mut self, value: f32, fact: String, strength: f32) {
+        if value <= 0.0 {
+            return;
+        }
+        self.value = self.value.max(value).min(1.0);
+        if self.facts.contains(&fact) {
+            return;
+        }
+        let at = self
+            .strengths
+            .iter()
+            .position(|&s| s < strength)
+            .unwrap_or(self.facts.len());
+        if at < MAX_FACTS {
+            self.facts.insert(at, fact);
+            self.strengths.insert(at, strength);
+            self.facts.truncate(MAX_FACTS);
+            self.strengths.truncate(MAX_FACTS);
         }
     }
 
@@ -142,7 +159,7 @@ impl Signals {
             } else {
                 1.0 - (1.0 - signal.value) * (1.0 - w)
             };
-            signal.raise(value, fact);
+            signal.raise(value, fact, w);
         }
 
         let mut departures = 0;
@@ -154,11 +171,11 @@ impl Signals {
                 EntityType::Phone
                 | EntityType::Whatsapp
                 | EntityType::Telegram
-                | EntityType::Viber => s.contact.raise(1.0, fact),
-                EntityType::Handle => s.contact.raise(0.6, fact),
-                EntityType::Price => s.price.raise(1.0, fact),
+                | EntityType::Viber => s.contact.raise(1.0, fact, 1.0),
+                EntityType::Handle => s.contact.raise(0.6, fact, 0.6),
+                EntityType::Price => s.price.raise(1.0, fact, 1.0),
                 EntityType::MoneyTransfer | EntityType::Iban | EntityType::Crypto => {
-                    s.payment.raise(0.9, fact)
+                    s.payment.raise(0.9, fact, 0.9)
                 }
                 EntityType::Place => {
                     if entity
@@ -173,7 +190,7 @@ impl Signals {
                         Some("departure" | "transit" | "hub" | "origin") => departures += 1,
                         _ => {}
                     }
-                    s.route.raise(0.35, format!("place {}", entity.value));
+                    s.route.raise(0.35, format!("place {}", entity.value), 0.35);
                 }
             }
         }
@@ -183,9 +200,9 @@ impl Signals {
                 "route from a departure place to a destination".to_string(),
             );
         } else if flags >= 2 {
-            s.route.raise(0.8, "flag pair".to_string());
+            s.route.raise(0.8, "flag pair".to_string(), 0.8);
         } else if destinations > 0 {
-            s.route.raise(0.5, "destination named".to_string());
+            s.route.raise(0.5, "destination named".to_string(), 0.5);
         }
         s
     }

@@ -1,0 +1,289 @@
+//! The engine on the example batch (`examples/batch.jsonl`, invented, 17 languages): the
+//! decisions a user would check first, and the invariants of `ARCHITECTURE.md` over every item.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+use vigie_core::{ActionType, Decision, Item, Label, Priority, Severity, Verdict};
+use vigie_engine::Engine;
+
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| Engine::embedded().expect("embedded data loads"))
+}
+
+fn examples() -> &'static [Item] {
+    static ITEMS: OnceLock<Vec<Item>> = OnceLock::new();
+    ITEMS.get_or_init(|| {
+        include_str!("../../../examples/batch.jsonl")
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| Item::from_json(l).unwrap())
+            .collect()
+    })
+}
+
+fn expected() -> HashMap<&'static str, Label> {
+    include_str!("../../../examples/expected.tsv")
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let mut fields = line.split('\t');
+            let id = fields.next().unwrap();
+            let label = Label::parse(fields.next().unwrap()).unwrap();
+            (id, label)
+        })
+        .collect()
+}
+
+fn decide(id: &str) -> Decision {
+    let item = examples().iter().find(|i| i.id == id).unwrap();
+    engine().evaluate(item)
+}
+
+fn has(decision: &Decision, action: ActionType) -> bool {
+    decision.actions.iter().any(|a| a.action_type == action)
+}
+
+#[test]
+fn a_french_seeker_gets_help_and_no_removal() {
+    // "je cherche un passeur sérieux pour l'Italie"
+    let d = decide("ex-079");
+    assert_eq!(d.labels[0].label, Label::SmugglingSolicitation, "{d:?}");
+    assert_eq!(d.verdict, Verdict::Allow);
+    let help = d
+        .actions
+        .iter()
+        .find(|a| a.action_type == ActionType::ShowHelp)
+        .unwrap();
+    assert_eq!(help.template.as_deref(), Some("seeker.help"));
+    // Help is written in the reader's interface language (the item's `locale`).
+    assert_eq!(help.lang.as_deref(), Some("fr-CI"));
+    assert!(
+        d.actions.iter().all(|a| !a.action_type.is_punitive()),
+        "{d:?}"
+    );
+}
+
+#[test]
+fn a_tigrinya_ransom_message_goes_to_top_priority_review() {
+    let d = decide("ex-020");
+    assert_eq!(d.lang.as_deref(), Some("ti"));
+    assert_eq!(d.labels[0].label, Label::ExtortionRansom, "{d:?}");
+    assert_eq!(d.verdict, Verdict::Review);
+    assert_eq!(d.severity, Severity::Critical);
+    let review = d
+        .actions
+        .iter()
+        .find(|a| a.action_type == ActionType::QueueReview)
+        .unwrap();
+    assert_eq!(review.priority, Some(Priority::Critical));
+    for action in [
+        ActionType::PreserveEvidence,
+        ActionType::ReferLawEnforcement,
+        ActionType::SupportFamily,
+    ] {
+        assert!(has(&d, action), "missing {action}: {d:?}");
+    }
+    assert!(
+        !has(&d, ActionType::Remove),
+        "a person decides before any removal"
+    );
+}
+
+#[test]
+fn news_and_awareness_are_allowed() {
+    // A news story quoting smugglers' prices, an IOM-style awareness post, a court report,
+    // "passeur" in football, a legal ferry with prices and a phone number.
+    for id in ["ex-023", "ex-038", "ex-084", "ex-053", "ex-097"] {
+        let d = decide(id);
+        assert_eq!(d.verdict, Verdict::Allow, "{id}: {d:?}");
+        assert!(d.actions.is_empty(), "{id}: {d:?}");
+        assert_eq!(d.labels[0].label, Label::Benign, "{id}: {d:?}");
+    }
+}
+
+#[test]
+fn a_libyan_offer_is_removed_with_a_notice_in_arabic() {
+    let d = decide("ex-087");
+    assert_eq!(d.verdict, Verdict::Action, "{d:?}");
+    assert_eq!(d.labels[0].label, Label::SmugglingAdvertisement);
+    assert!(has(&d, ActionType::Remove));
+    assert!(has(&d, ActionType::PreserveEvidence));
+    let notice = d
+        .actions
+        .iter()
+        .find(|a| a.action_type == ActionType::NotifyAuthor)
+        .unwrap();
+    assert_eq!(notice.template.as_deref(), Some("smuggling.illegal"));
+    let reason = d
+        .reasons
+        .iter()
+        .find(|r| r.rule == "smuggling_offer_with_contact")
+        .unwrap();
+    assert!(
+        reason.evidence.iter().any(|e| e.starts_with("phone +218")),
+        "{reason:?}"
+    );
+    assert!(reason
+        .ground
+        .as_deref()
+        .unwrap()
+        .contains("Smuggling of Migrants Protocol"));
+}
+
+#[test]
+fn evasion_does_not_hide_an_offer() {
+    // Zero-width spaces inside words, Cyrillic look-alikes, spaced and spelled-out numbers.
+    for id in ["ex-048", "ex-061"] {
+        let d = decide(id);
+        assert_eq!(
+            d.labels[0].label,
+            Label::SmugglingAdvertisement,
+            "{id}: {d:?}"
+        );
+        assert!(d.verdict >= Verdict::Review, "{id}");
+        assert!(
+            d.entities
+                .iter()
+                .any(|e| e.entity_type == vigie_core::EntityType::Phone),
+            "{id}"
+        );
+    }
+}
+
+#[test]
+fn seekers_are_never_punished_anywhere_in_the_batch() {
+    for item in examples() {
+        let d = engine().evaluate(item);
+        let seeker = d
+            .labels
+            .iter()
+            .any(|l| l.label == Label::SmugglingSolicitation);
+        let offender = d.labels.iter().any(|l| {
+            matches!(
+                l.label,
+                Label::SmugglingAdvertisement | Label::SmugglingDocuments
+            )
+        });
+        if seeker && !offender {
+            assert!(
+                d.actions.iter().all(|a| !a.action_type.is_punitive()),
+                "{}: {d:?}",
+                item.id
+            );
+        }
+    }
+}
+
+#[test]
+fn every_action_has_a_reason_and_ransom_is_always_reviewed_first() {
+    for item in examples() {
+        let d = engine().evaluate(item);
+        if !d.actions.is_empty() {
+            assert!(
+                !d.reasons.is_empty(),
+                "{}: actions without reasons",
+                item.id
+            );
+            assert!(d
+                .reasons
+                .iter()
+                .all(|r| !r.evidence.is_empty() && r.ground.is_some()));
+        }
+        if d.labels.iter().any(|l| l.label == Label::ExtortionRansom) {
+            assert_eq!(d.severity, Severity::Critical, "{}", item.id);
+            assert!(d
+                .actions
+                .iter()
+                .any(|a| a.action_type == ActionType::QueueReview
+                    && a.priority == Some(Priority::Critical)));
+            assert!(d.verdict != Verdict::Allow);
+        }
+        for entity in &d.entities {
+            assert_eq!(
+                &item.text()[entity.span[0]..entity.span[1]],
+                entity.raw,
+                "{}",
+                item.id
+            );
+        }
+    }
+}
+
+#[test]
+fn the_same_item_gives_the_same_decision_in_every_path() {
+    let items = examples();
+    let batch = engine().evaluate_batch(items);
+    for (item, from_batch) in items.iter().zip(&batch) {
+        let single = engine().evaluate(item);
+        assert_eq!(&single, from_batch, "{}", item.id);
+        // Through JSON and back, as the CLI and the server see it.
+        let again = Item::from_json(&serde_json::to_string(item).unwrap()).unwrap();
+        assert_eq!(engine().evaluate(&again), single, "{}", item.id);
+    }
+}
+
+#[test]
+fn benign_items_are_allowed_and_most_harmful_ones_are_caught() {
+    // A floor, not a target: the example batch is small and the scorer is hand-weighted.
+    // Benign content must not be actioned; the rest is tracked in the closing notes.
+    let expected = expected();
+    let mut correct = 0;
+    for item in examples() {
+        let d = engine().evaluate(item);
+        let truth = expected[item.id.as_str()];
+        if truth == Label::Benign {
+            assert_ne!(
+                d.verdict,
+                Verdict::Action,
+                "benign {} was actioned: {d:?}",
+                item.id
+            );
+        }
+        if d.labels[0].label == truth {
+            correct += 1;
+        }
+    }
+    assert!(
+        correct >= 75,
+        "only {correct}/100 examples labelled as expected"
+    );
+}
+
+#[test]
+fn items_without_text_are_allowed_with_a_warning() {
+    let item = Item::from_json(r#"{"id": "empty", "kind": "post"}"#).unwrap();
+    let d = engine().evaluate(&item);
+    assert_eq!(d.verdict, Verdict::Allow);
+    assert!(d.warnings[0].contains("no text"));
+    let item = Item::from_json(
+        r#"{"id": "m", "media": [{"id": "m1", "type": "image", "path": "x.jpg"}]}"#,
+    )
+    .unwrap();
+    let d = engine().evaluate(&item);
+    assert!(d.warnings.iter().any(|w| w.contains("media")), "{d:?}");
+}
+
+#[test]
+fn data_files_with_a_broken_policy_do_not_load() {
+    let mut files = Vec::new();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+    for name in ["places.tsv", "lexicon/fr.tsv"] {
+        files.push((
+            name.to_string(),
+            std::fs::read_to_string(dir.join(name)).unwrap(),
+        ));
+    }
+    let policy = std::fs::read_to_string(dir.join("policy/default.toml"))
+        .unwrap()
+        .replace(
+            r#"actions = [{ type = "show_help", template = "seeker.help" }]"#,
+            r#"actions = [{ type = "strike" }]"#,
+        );
+    files.push(("policy/default.toml".to_string(), policy));
+    let err = Engine::from_files(&vigie_engine::DataFiles::from_vec(files)).unwrap_err();
+    assert!(
+        err.to_string().contains("seeker_asks_for_smuggler"),
+        "{err}"
+    );
+}
