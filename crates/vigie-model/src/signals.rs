@@ -198,6 +198,7 @@ impl Signals {
             s.route.raise(
                 0.9,
                 "route from a departure place to a destination".to_string(),
+                0.9,
             );
         } else if flags >= 2 {
             s.route.raise(0.8, "flag pair".to_string(), 0.8);
