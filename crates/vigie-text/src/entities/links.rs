@@ -6,11 +6,11 @@
 //! it matters (WhatsApp invite codes are case-sensitive).
 
 use super::phone::parse;
-use super::{near, raw, Found};
+use super::{raw, Found, Keywords};
 use crate::normalize::Normalized;
 use vigie_core::{Entity, EntityType};
 
-const TELEGRAM_WORDS: &[&str] = &[
+static TELEGRAM_WORDS: Keywords = Keywords::new(&[
     "telegram",
     "tg:",
     "تلغرام",
@@ -18,8 +18,9 @@ const TELEGRAM_WORDS: &[&str] = &[
     "تليجرام",
     "تيليجرام",
     "تلجرام",
-];
-const VIBER_WORDS: &[&str] = &["viber", "فايبر", "فيبر"];
+]);
+static VIBER_WORDS: Keywords = Keywords::new(&["viber", "فايبر", "فيبر"]);
+static IMO_WORDS: Keywords = Keywords::new(&["imo ", "ايمو"]);
 
 fn is_url_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric()
@@ -32,51 +33,55 @@ fn is_url_byte(b: u8) -> bool {
 /// Extracts links and handles.
 pub fn extract(original: &str, norm: &Normalized, found: &mut Found) {
     let text = norm.as_str();
-    for (marker, kind) in [
+    const MARKERS: [(&str, EntityType); 5] = [
         ("wa.me/", EntityType::Whatsapp),
         ("whatsapp.com/", EntityType::Whatsapp),
         ("t.me/", EntityType::Telegram),
         ("telegram.me/", EntityType::Telegram),
         ("viber://", EntityType::Viber),
-    ] {
-        let mut from = 0;
-        while let Some(pos) = text[from..].find(marker) {
-            let at = from + pos;
-            from = at + marker.len();
-            // `t.me/` inside `chat.me/` or `wa.me/` inside `kawa.me/`: need a boundary.
-            let before = text[..at].bytes().next_back();
-            if before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'-') {
-                continue;
-            }
-            let start = link_start(text, at);
-            let end = at
-                + text[at..]
-                    .bytes()
-                    .position(|b| !is_url_byte(b))
-                    .unwrap_or(text.len() - at);
-            let end = trim_trailing_punctuation(text, at + marker.len(), end);
-            if end <= at + marker.len() {
-                continue;
-            }
-            let span = norm.original_span(start, end);
-            if found.is_claimed(span) {
-                continue;
-            }
-            let raw_text = raw(original, span);
-            let path_span = norm.original_span(at + marker.len(), end);
-            let path = &original[path_span[0]..path_span[1]];
-            if let Some(entity) = link_entity(kind, marker, path, &raw_text, span) {
-                let phone_digits = link_phone(marker, path);
-                found.push(entity);
-                if let Some(digits) = phone_digits {
-                    if let Some(parsed) = parse(&digits, true, &Default::default()) {
-                        let mut phone =
-                            Entity::new(EntityType::Phone, parsed.e164, raw_text.clone(), span);
-                        phone.country = parsed.country;
-                        phone.valid = Some(parsed.valid);
-                        phone.provider = Some(provider_name(kind).to_string());
-                        found.push_unclaimed(phone);
-                    }
+    ];
+    static FINDER: Keywords = Keywords::new(&[
+        "wa.me/",
+        "whatsapp.com/",
+        "t.me/",
+        "telegram.me/",
+        "viber://",
+    ]);
+    for (pattern, at) in FINDER.find_all(text) {
+        let (marker, kind) = MARKERS[pattern];
+        // `t.me/` inside `chat.me/` or `wa.me/` inside `kawa.me/`: need a boundary.
+        let before = text[..at].bytes().next_back();
+        if before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            continue;
+        }
+        let start = link_start(text, at);
+        let end = at
+            + text[at..]
+                .bytes()
+                .position(|b| !is_url_byte(b))
+                .unwrap_or(text.len() - at);
+        let end = trim_trailing_punctuation(text, at + marker.len(), end);
+        if end <= at + marker.len() {
+            continue;
+        }
+        let span = norm.original_span(start, end);
+        if found.is_claimed(span) {
+            continue;
+        }
+        let raw_text = raw(original, span);
+        let path_span = norm.original_span(at + marker.len(), end);
+        let path = &original[path_span[0]..path_span[1]];
+        if let Some(entity) = link_entity(kind, marker, path, &raw_text, span) {
+            let phone_digits = link_phone(marker, path);
+            found.push(entity);
+            if let Some(digits) = phone_digits {
+                if let Some(parsed) = parse(&digits, true, &Default::default()) {
+                    let mut phone =
+                        Entity::new(EntityType::Phone, parsed.e164, raw_text.clone(), span);
+                    phone.country = parsed.country;
+                    phone.valid = Some(parsed.valid);
+                    phone.provider = Some(provider_name(kind).to_string());
+                    found.push_unclaimed(phone);
                 }
             }
         }
@@ -224,7 +229,7 @@ fn handles(original: &str, norm: &Normalized, found: &mut Found) {
         if found.is_claimed(span) {
             continue;
         }
-        let telegram = near(text, at, at, 24, TELEGRAM_WORDS);
+        let telegram = TELEGRAM_WORDS.near(text, at, at, 24);
         let kind = if telegram {
             EntityType::Telegram
         } else {
@@ -238,7 +243,7 @@ fn handles(original: &str, norm: &Normalized, found: &mut Found) {
     }
 }
 
-const WHATSAPP_WORDS: &[&str] = &[
+static WHATSAPP_WORDS: Keywords = Keywords::new(&[
     "whatsapp",
     "whats app",
     "watsap",
@@ -247,19 +252,19 @@ const WHATSAPP_WORDS: &[&str] = &[
     "واتساب",
     "واتس",
     "وتساب",
-];
+]);
 
 /// The messaging app named within a few words of a phone number at `start..end` of the
 /// normalised text, if any.
 pub fn app_near(text: &str, start: usize, end: usize) -> Option<&'static str> {
     [
-        (VIBER_WORDS, "viber"),
-        (WHATSAPP_WORDS, "whatsapp"),
-        (TELEGRAM_WORDS, "telegram"),
-        (&["imo", "ايمو"][..], "imo"),
+        (&VIBER_WORDS, "viber"),
+        (&WHATSAPP_WORDS, "whatsapp"),
+        (&TELEGRAM_WORDS, "telegram"),
+        (&IMO_WORDS, "imo"),
     ]
     .into_iter()
-    .find(|(words, _)| near(text, start, end, 40, words))
+    .find(|(words, _)| words.near(text, start, end, 40))
     .map(|(_, name)| name)
 }
 

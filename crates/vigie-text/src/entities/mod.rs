@@ -14,6 +14,8 @@ pub mod price;
 pub mod spelled;
 
 use crate::normalize::Normalized;
+use aho_corasick::AhoCorasick;
+use std::sync::OnceLock;
 use vigie_core::{Entity, Span};
 
 /// What the extractors know about the item besides its text.
@@ -78,12 +80,50 @@ fn raw(original: &str, span: Span) -> String {
     original[span[0]..span[1]].to_string()
 }
 
-/// `true` if one of `needles` occurs in `norm` within `window` bytes around `start..end`.
-fn near(norm: &str, start: usize, end: usize, window: usize, needles: &[&str]) -> bool {
-    let lo = floor_char_boundary(norm, start.saturating_sub(window));
-    let hi = ceil_char_boundary(norm, (end + window).min(norm.len()));
-    let context = &norm[lo..hi];
-    needles.iter().any(|n| context.contains(n))
+/// A fixed list of keywords, compiled once into an automaton on first use.
+pub struct Keywords {
+    words: &'static [&'static str],
+    automaton: OnceLock<AhoCorasick>,
+}
+
+impl Keywords {
+    /// A keyword list (already normalised: lowercase, Arabic folded).
+    pub const fn new(words: &'static [&'static str]) -> Keywords {
+        Keywords {
+            words,
+            automaton: OnceLock::new(),
+        }
+    }
+
+    /// `true` if a keyword occurs in `text`.
+    pub fn is_in(&self, text: &str) -> bool {
+        self.automaton().is_match(text)
+    }
+
+    /// Every keyword occurrence as `(keyword index, byte offset)`, leftmost-first.
+    pub fn find_all(&self, text: &str) -> Vec<(usize, usize)> {
+        self.automaton()
+            .find_iter(text)
+            .map(|m| (m.pattern().as_usize(), m.start()))
+            .collect()
+    }
+
+    /// How many times keywords occur in `text` (non-overlapping).
+    pub fn count(&self, text: &str) -> usize {
+        self.automaton().find_iter(text).count()
+    }
+
+    fn automaton(&self) -> &AhoCorasick {
+        self.automaton
+            .get_or_init(|| AhoCorasick::new(self.words).expect("keyword lists are small"))
+    }
+
+    /// `true` if a keyword occurs within `window` bytes around `start..end` of `norm`.
+    pub fn near(&self, norm: &str, start: usize, end: usize, window: usize) -> bool {
+        let lo = floor_char_boundary(norm, start.saturating_sub(window));
+        let hi = ceil_char_boundary(norm, (end + window).min(norm.len()));
+        self.is_in(&norm[lo..hi])
+    }
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {

@@ -5,11 +5,11 @@
 //! Every identifier is checked, not just shaped: a random 10-digit number far from any
 //! provider name is not an MTCN, and an IBAN with a bad checksum is not an IBAN.
 
-use super::{near, raw, Found};
+use super::{raw, Found, Keywords};
 use crate::normalize::Normalized;
 use vigie_core::{Entity, EntityType};
 
-const WESTERN_UNION: &[&str] = &[
+static WESTERN_UNION: Keywords = Keywords::new(&[
     "western union",
     "westernunion",
     "western-union",
@@ -19,14 +19,14 @@ const WESTERN_UNION: &[&str] = &[
     "ويسترن",
     "وسترن",
     "ويستيرن",
-];
-const MONEYGRAM: &[&str] = &[
+]);
+static MONEYGRAM: Keywords = Keywords::new(&[
     "moneygram",
     "money gram",
     "موني جرام",
     "موني غرام",
     "مني جرام",
-];
+]);
 
 /// Extracts payment identifiers.
 pub fn extract(original: &str, norm: &Normalized, found: &mut Found) {
@@ -65,8 +65,8 @@ fn transfer_codes(original: &str, norm: &Normalized, text: &str, found: &mut Fou
             continue;
         }
         let provider = match digits.len() {
-            10 if near(text, start, end, 80, WESTERN_UNION) => "western_union",
-            8 if near(text, start, end, 80, MONEYGRAM) => "moneygram",
+            10 if WESTERN_UNION.near(text, start, end, 80) => "western_union",
+            8 if MONEYGRAM.near(text, start, end, 80) => "moneygram",
             _ => continue,
         };
         let span = norm.original_span(start, end);

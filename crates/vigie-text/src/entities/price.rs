@@ -226,6 +226,9 @@ fn word_after(text: &str, pos: usize, words: &[&str]) -> (usize, Option<&'static
     let rest = text[pos..].strip_prefix(' ').unwrap_or(&text[pos..]);
     let offset = text.len() - rest.len();
     for word in words {
+        if rest.as_bytes().first() != word.as_bytes().first() {
+            continue;
+        }
         if let Some(after) = rest.strip_prefix(word) {
             if !after
                 .chars()
@@ -254,6 +257,9 @@ fn currency_after(text: &str, pos: usize) -> Option<(&'static str, usize)> {
     let offset = text.len() - rest.len();
     let mut best: Option<(&'static str, usize)> = None;
     for (word, code) in CURRENCIES {
+        if rest.as_bytes().first() != word.as_bytes().first() {
+            continue;
+        }
         if let Some(after) = rest.strip_prefix(word) {
             let symbol = !word
                 .chars()
@@ -296,6 +302,9 @@ fn currency_before(text: &str, pos: usize) -> Option<(&'static str, usize)> {
     let trimmed = before.strip_suffix(' ').unwrap_or(before);
     let mut best: Option<(&'static str, usize)> = None;
     for (word, code) in CURRENCIES {
+        if trimmed.as_bytes().last() != word.as_bytes().last() {
+            continue;
+        }
         if let Some(head) = trimmed.strip_suffix(word) {
             let symbol = !word
                 .chars()

@@ -7,34 +7,122 @@
 
 use super::links::push_phone;
 use super::phone::{parse, regions};
-use super::{raw, Found, Priors};
+use super::{raw, Found, Keywords, Priors};
 use crate::normalize::Normalized;
 use vigie_core::{Entity, EntityType};
 
+/// Digit words (normalised), sorted by their UTF-8 bytes for binary search.
+const DIGIT_WORDS: &[(&str, char)] = &[
+    ("cinq", '5'),
+    ("deux", '2'),
+    ("eight", '8'),
+    ("five", '5'),
+    ("four", '4'),
+    ("huit", '8'),
+    ("juj", '2'),
+    ("neuf", '9'),
+    ("nine", '9'),
+    ("oh", '0'),
+    ("one", '1'),
+    ("quatre", '4'),
+    ("sept", '7'),
+    ("seven", '7'),
+    ("sifr", '0'),
+    ("six", '6'),
+    ("three", '3'),
+    ("trois", '3'),
+    ("two", '2'),
+    ("un", '1'),
+    ("une", '1'),
+    ("wa7ed", '1'),
+    ("wahed", '1'),
+    ("zero", '0'),
+    ("zouj", '2'),
+    ("اتنين", '2'),
+    ("اثنان", '2'),
+    ("اثنين", '2'),
+    ("اربع", '4'),
+    ("اربعه", '4'),
+    ("تسع", '9'),
+    ("تسعه", '9'),
+    ("تلاته", '3'),
+    ("تلاث", '3'),
+    ("تمنيه", '8'),
+    ("ثلاث", '3'),
+    ("ثلاثه", '3'),
+    ("ثمان", '8'),
+    ("ثمانه", '8'),
+    ("ثمانيه", '8'),
+    ("ثمنيه", '8'),
+    ("خمس", '5'),
+    ("خمسه", '5'),
+    ("زوج", '2'),
+    ("سبع", '7'),
+    ("سبعه", '7'),
+    ("ست", '6'),
+    ("سته", '6'),
+    ("صفر", '0'),
+    ("واحد", '1'),
+];
+
 fn digit_word(word: &str) -> Option<char> {
-    Some(match word {
-        "zero" | "oh" | "صفر" | "sifr" => '0',
-        "one" | "un" | "une" | "واحد" | "wahed" | "wa7ed" => '1',
-        "two" | "deux" | "اثنين" | "اثنان" | "اتنين" | "زوج" | "juj" | "zouj" => {
-            '2'
-        }
-        "three" | "trois" | "ثلاثه" | "ثلاث" | "تلاته" | "تلاث" => '3',
-        "four" | "quatre" | "اربعه" | "اربع" => '4',
-        "five" | "cinq" | "خمسه" | "خمس" => '5',
-        "six" | "سته" | "ست" => '6',
-        "seven" | "sept" | "سبعه" | "سبع" => '7',
-        "eight" | "huit" | "ثمانيه" | "ثمانه" | "تمنيه" | "ثمنيه" | "ثمان" => {
-            '8'
-        }
-        "nine" | "neuf" | "تسعه" | "تسع" => '9',
-        _ => return None,
-    })
+    if word.len() > 12 {
+        return None;
+    }
+    DIGIT_WORDS
+        .binary_search_by(|(w, _)| w.cmp(&word))
+        .ok()
+        .map(|i| DIGIT_WORDS[i].1)
 }
 
 /// Extracts spelled-out phone numbers.
 pub fn extract(original: &str, norm: &Normalized, priors: &Priors, found: &mut Found) {
     let text = norm.as_str();
-    // Words with their byte ranges.
+    // Cheap gate: a spelled-out number needs at least four digit words.
+    static DIGITS: Keywords = Keywords::new(&[
+        "zero",
+        "oh",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "un",
+        "deux",
+        "trois",
+        "quatre",
+        "cinq",
+        "sept",
+        "huit",
+        "neuf",
+        "sifr",
+        "wahed",
+        "wa7ed",
+        "juj",
+        "zouj",
+        "صفر",
+        "واحد",
+        "اثن",
+        "اتنين",
+        "زوج",
+        "ثلاث",
+        "تلات",
+        "اربع",
+        "خمس",
+        "ست",
+        "سبع",
+        "ثمان",
+        "تمني",
+        "ثمني",
+        "تسع",
+    ]);
+    if DIGITS.count(text) < 4 {
+        return;
+    }
     let words: Vec<(usize, usize)> = word_ranges(text);
     let mut i = 0;
     while i < words.len() {
@@ -113,4 +201,17 @@ fn word_ranges(text: &str) -> Vec<(usize, usize)> {
         words.push((s, text.len()));
     }
     words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digit_words_are_sorted_for_binary_search() {
+        assert!(DIGIT_WORDS.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(digit_word("neuf"), Some('9'));
+        assert_eq!(digit_word("ثلاثه"), Some('3'));
+        assert_eq!(digit_word("passeur"), None);
+    }
 }
