@@ -5,10 +5,13 @@ mod inspect;
 mod scan;
 
 use crate::args::{Cli, Command, DataArgs};
+use crate::input::{process_chunk, LineReader, Outcome};
 use anyhow::Context;
+use indicatif::ProgressBar;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
+use vigie_core::Item;
 use vigie_engine::Engine;
 
 /// How a command ended, when it did not fail outright.
@@ -45,4 +48,49 @@ fn output(path: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
         )),
         None => Box::new(BufWriter::new(io::stdout().lock())),
     })
+}
+
+/// Streams the items of `input` through `process` on all cores and hands each result, in input
+/// order, to `emit` with the output. Bad lines are reported on stderr (above the progress bar)
+/// and skipped. Returns the number of bad lines.
+fn stream<T: Send>(
+    input: Option<&Path>,
+    out: &mut dyn Write,
+    progress: &ProgressBar,
+    process: impl Fn(&Item) -> T + Sync,
+    mut emit: impl FnMut(&mut dyn Write, T) -> io::Result<()>,
+) -> anyhow::Result<usize> {
+    let name = input_name(input);
+    let mut reader = LineReader::open(input).with_context(|| format!("opening {name}"))?;
+    let mut bad_lines = 0;
+    loop {
+        let lines = reader
+            .next_chunk()
+            .with_context(|| format!("reading {name}"))?;
+        if lines.is_empty() {
+            break;
+        }
+        for (line, outcome) in lines.iter().zip(process_chunk(&lines, &process)) {
+            match outcome {
+                Outcome::Done(result) => emit(out, result)?,
+                Outcome::Bad(message) => {
+                    bad_lines += 1;
+                    progress.suspend(|| {
+                        eprintln!("vigie: {name}: line {}: {message}; skipped", line.number)
+                    });
+                }
+                Outcome::Blank => {}
+            }
+        }
+    }
+    out.flush()?;
+    Ok(bad_lines)
+}
+
+/// How the input is named in messages.
+fn input_name(input: Option<&Path>) -> String {
+    match input {
+        Some(p) if p != Path::new("-") => p.display().to_string(),
+        _ => "standard input".to_string(),
+    }
 }
