@@ -3,7 +3,7 @@
 use super::{engine, input_name, output, stream, Status};
 use crate::args::ScanArgs;
 use crate::summary::Summary;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::Instant;
 
@@ -53,8 +53,14 @@ fn progress_bar(quiet: bool) -> ProgressBar {
     }
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {elapsed_precise} {human_pos} items ({per_sec})")
-            .expect("valid progress template"),
+        ProgressStyle::with_template("{spinner} {elapsed_precise} {human_pos} items ({rate})")
+            .expect("valid progress template")
+            .with_key(
+                "rate",
+                |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0} items/s", state.per_sec());
+                },
+            ),
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
