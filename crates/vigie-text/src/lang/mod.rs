@@ -160,6 +160,17 @@ impl LanguageIdentifier {
         if let Some((code, confidence)) = votes.decide() {
             return Language { code, confidence };
         }
+        // Undecided. whatlang knows only the European languages here: ask it only when the
+        // leading vote is one of them, or when there is no vote at all.
+        let leader = votes.leader();
+        if let Some((code, n)) = leader {
+            if n >= 2 && !profiles::is_european(code) {
+                return Language {
+                    code,
+                    confidence: 0.3,
+                };
+            }
+        }
         if counts.latin >= 12 {
             if let Some(info) = self.fallback.detect(normalized) {
                 let code = match info.lang() {
