@@ -4,8 +4,8 @@
 //!
 //! Extractors run in a fixed order and later ones skip spans earlier ones claimed: payment
 //! identifiers first (a Western Union MTCN is ten digits that would also parse as a phone
-//! number), then links and handles, then phone numbers (digits, then spelled-out digits),
-//! then prices.
+//! number), then links and handles, then prices (`1 800 000 FCFA` is not a phone number),
+//! then phone numbers (digits, then spelled-out digits).
 
 pub mod links;
 pub mod payment;
@@ -34,9 +34,9 @@ pub fn extract(original: &str, norm: &Normalized, priors: &Priors) -> Vec<Entity
     let mut found = Found::default();
     payment::extract(original, norm, &mut found);
     links::extract(original, norm, &mut found);
+    price::extract(original, norm, priors, &mut found);
     phone::extract(original, norm, priors, &mut found);
     spelled::extract(original, norm, priors, &mut found);
-    price::extract(original, norm, priors, &mut found);
     let mut entities = found.entities;
     entities.sort_by_key(|e| (e.span[0], e.entity_type));
     entities
@@ -108,9 +108,20 @@ impl Keywords {
             .collect()
     }
 
-    /// How many times keywords occur in `text` (non-overlapping).
-    pub fn count(&self, text: &str) -> usize {
-        self.automaton().find_iter(text).count()
+    /// The longest streak of keywords separated by at most `gap` bytes of anything else.
+    pub fn longest_run(&self, text: &str, gap: usize) -> usize {
+        let mut best = 0;
+        let mut streak = 0;
+        let mut last_end = None;
+        for m in self.automaton().find_iter(text) {
+            streak = match last_end {
+                Some(end) if m.start() >= end && m.start() - end <= gap => streak + 1,
+                _ => 1,
+            };
+            best = best.max(streak);
+            last_end = Some(m.end());
+        }
+        best
     }
 
     fn automaton(&self) -> &AhoCorasick {

@@ -75,6 +75,14 @@ pub fn parse(digits: &str, international: bool, regions: &Regions) -> Option<Par
             }
         }
     }
+    // Countries nothing points to are tried only for numbers written with a trunk `0`, the
+    // national form people write; a bare digit run (an amount, an order number) is not
+    // worth a dozen validations.
+    let defaults = if digits.starts_with('0') {
+        defaults
+    } else {
+        &[]
+    };
     for &region in defaults {
         if let Ok(number) = PhoneNumber::parse(digits, Some(region)) {
             if number.is_valid() {

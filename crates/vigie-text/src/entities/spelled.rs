@@ -78,7 +78,7 @@ fn digit_word(word: &str) -> Option<char> {
 /// Extracts spelled-out phone numbers.
 pub fn extract(original: &str, norm: &Normalized, priors: &Priors, found: &mut Found) {
     let text = norm.as_str();
-    // Cheap gate: a spelled-out number needs at least four digit words.
+    // Cheap gate: a spelled-out number needs four digit words in a row.
     static DIGITS: Keywords = Keywords::new(&[
         "zero",
         "oh",
@@ -120,7 +120,7 @@ pub fn extract(original: &str, norm: &Normalized, priors: &Priors, found: &mut F
         "ثمني",
         "تسع",
     ]);
-    if DIGITS.count(text) < 4 {
+    if DIGITS.longest_run(text, 3) < 4 {
         return;
     }
     let words: Vec<(usize, usize)> = word_ranges(text);
