@@ -99,6 +99,7 @@ fn phone_numbers_however_written() {
             "+218912345678",
         ),
         ("WhatsApp 218912345678 only", None, "+218912345678"),
+        ("যোগাযোগ ০১৭১২ ৩৪৫৬৭৮", Some("BD"), "+8801712345678"),
     ];
     for (text, country, expected) in cases {
         assert_eq!(
@@ -210,17 +211,30 @@ fn telegram_links_and_handles() {
 }
 
 #[test]
-fn viber_and_handles() {
+fn viber_links_and_numbers_named_as_viber() {
     let cases: &[(&str, Option<&str>, &str)] = &[
         (
             "viber://chat?number=%2B218912345678",
             None,
             "viber://chat?number=%2B218912345678",
         ),
+        (
+            "viber://chat?number=21698453127",
+            None,
+            "viber://chat?number=21698453127",
+        ),
         ("Viber 0912345678", Some("LY"), "+218912345678"),
         ("فايبر 0912345678", Some("LY"), "+218912345678"),
+        ("فيبر: ٠٩١ ٢٣٤ ٥٦٧٨", Some("LY"), "+218912345678"),
         ("viber / whatsapp: +216 98 453 127", None, "+21698453127"),
         ("Viber only +90 532 123 45 67", None, "+905321234567"),
+        ("VIBER +39 347 123 4567 for Italy", None, "+393471234567"),
+        (
+            "écris-moi sur Viber au 06 12 34 56 78",
+            Some("FR"),
+            "+33612345678",
+        ),
+        ("Viber: +251 91 123 4567", None, "+251911234567"),
     ];
     for (text, country, expected) in cases {
         assert_eq!(
@@ -229,12 +243,32 @@ fn viber_and_handles() {
             "{text}"
         );
     }
-    let handles = values(
-        "follow @boza_free and @mbeng_travel, mail me at someone@example.org, not @ab",
-        None,
-        EntityType::Handle,
-    );
-    assert_eq!(handles, ["@boza_free", "@mbeng_travel"]);
+    // WhatsApp named next to a number is not Viber.
+    assert!(values("whatsapp 0912345678", Some("LY"), EntityType::Viber).is_empty());
+}
+
+#[test]
+fn handles_on_unnamed_networks() {
+    let cases: &[(&str, &[&str])] = &[
+        ("follow @boza_free", &["@boza_free"]),
+        ("page: @Mbeng_Travel", &["@mbeng_travel"]),
+        ("تابعونا @rihla_europa", &["@rihla_europa"]),
+        ("insta @sea.trips.ly for videos", &["@sea.trips.ly"]),
+        (
+            "@game_turkey @game_turkey2 backup",
+            &["@game_turkey", "@game_turkey2"],
+        ),
+        ("TikTok @harraga_dz.", &["@harraga_dz"]),
+        ("contact@example.org is an address", &[]),
+        ("not @ab, too short", &[]),
+        ("price @ 500", &[]),
+        ("(@passage_libye)", &["@passage_libye"]),
+    ];
+    for (text, expected) in cases {
+        let got = values(text, None, EntityType::Handle);
+        let got: Vec<&str> = got.iter().map(String::as_str).collect();
+        assert_eq!(&got, expected, "{text}");
+    }
 }
 
 #[test]

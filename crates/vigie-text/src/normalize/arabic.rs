@@ -9,13 +9,17 @@ pub fn is_arabic_block(c: char) -> bool {
     matches!(c, '\u{0600}'..='\u{06FF}' | '\u{0750}'..='\u{077F}' | '\u{08A0}'..='\u{08FF}')
 }
 
-/// Arabic-Indic (٠-٩) and Extended Arabic-Indic / Persian (۰-۹) digits to ASCII.
+/// Arabic-Indic (٠-٩), Extended Arabic-Indic / Persian (۰-۹), Devanagari (०-९) and Bengali
+/// (০-৯) digits to ASCII (NFKC leaves them alone).
 pub fn digit(c: char) -> Option<char> {
-    match c {
-        '\u{0660}'..='\u{0669}' => char::from_digit(c as u32 - 0x0660, 10),
-        '\u{06F0}'..='\u{06F9}' => char::from_digit(c as u32 - 0x06F0, 10),
-        _ => None,
-    }
+    let zero = match c {
+        '\u{0660}'..='\u{0669}' => 0x0660,
+        '\u{06F0}'..='\u{06F9}' => 0x06F0,
+        '\u{0966}'..='\u{096F}' => 0x0966,
+        '\u{09E6}'..='\u{09EF}' => 0x09E6,
+        _ => return None,
+    };
+    char::from_digit(c as u32 - zero, 10)
 }
 
 /// Folds one Arabic-block character; `None` drops it (harakat, tatweel).
