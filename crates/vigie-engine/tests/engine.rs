@@ -287,3 +287,33 @@ fn data_files_with_a_broken_policy_do_not_load() {
         "{err}"
     );
 }
+
+#[test]
+fn languages_of_the_example_batch() {
+    // The annotated language is the bracketed tag that opens each note in expected.tsv
+    // (`[ar-LY]`, `[en+pcm]`); Arabic dialects count as `ar`, code-mixed items by their first
+    // language. Dari vs Persian without an Afghan author is a known confusion.
+    let mut right = 0;
+    let mut wrong = Vec::new();
+    for line in include_str!("../../../examples/expected.tsv")
+        .lines()
+        .skip(1)
+    {
+        let mut fields = line.split('\t');
+        let id = fields.next().unwrap();
+        let note = fields.nth(1).unwrap();
+        let tag = note[1..note.find(']').unwrap()].split('+').next().unwrap();
+        let expected = if tag.starts_with("ar-Latn") {
+            "ar-Latn"
+        } else {
+            tag.split('-').next().unwrap()
+        };
+        let got = decide(id).lang.unwrap();
+        if got == expected {
+            right += 1;
+        } else {
+            wrong.push(format!("{id}: {expected} read as {got}"));
+        }
+    }
+    assert!(right >= 94, "{right}/100 languages right: {wrong:?}");
+}

@@ -244,3 +244,24 @@ fn help_teaches_with_examples() {
     assert!(help.contains("Examples:"));
     assert!(help.contains("vigie scan examples/batch.jsonl --out decisions.jsonl"));
 }
+
+#[test]
+fn scan_writes_exactly_what_the_engine_decides() {
+    // One item, three paths (the engine, `vigie scan`, and a batch): the same decision.
+    let engine = vigie_engine::Engine::embedded().unwrap();
+    let batch = std::fs::read_to_string(repo().join("examples/batch.jsonl")).unwrap();
+    let output = run_with_stdin(&["scan", "-", "--quiet"], batch.as_bytes());
+    assert!(output.status.success());
+    let from_cli = String::from_utf8(output.stdout).unwrap();
+    let items: Vec<vigie_core::Item> = batch
+        .lines()
+        .map(|l| vigie_core::Item::from_json(l).unwrap())
+        .collect();
+    let from_batch = engine.evaluate_batch(&items);
+    for ((line, item), batch_decision) in from_cli.lines().zip(&items).zip(&from_batch) {
+        let single = serde_json::to_string(&engine.evaluate(item)).unwrap();
+        assert_eq!(line, single, "{}", item.id);
+        assert_eq!(line, serde_json::to_string(batch_decision).unwrap());
+    }
+    assert_eq!(from_cli.lines().count(), items.len());
+}
