@@ -260,7 +260,16 @@ pub fn extract(original: &str, norm: &Normalized, priors: &Priors, found: &mut F
                 }
             }
             let international = run.international && first == 0;
+            let start = if first == 0 {
+                run.start
+            } else {
+                run.groups[first].1
+            };
             for (last, digits) in candidates.into_iter().rev() {
+                // Digits a price or a payment identifier already claimed are not parsed again.
+                if found.is_claimed(norm.original_span(start, run.groups[last].2)) {
+                    continue;
+                }
                 if let Some(parsed) = parse(&digits, international, regions) {
                     matched = Some((last, parsed));
                     break;
@@ -268,20 +277,13 @@ pub fn extract(original: &str, norm: &Normalized, priors: &Priors, found: &mut F
             }
             match matched {
                 Some((last, parsed)) => {
-                    let start = if first == 0 {
-                        run.start
-                    } else {
-                        run.groups[first].1
-                    };
                     let end = run.groups[last].2;
                     let span = norm.original_span(start, end);
-                    if !found.is_claimed(span) {
-                        let mut entity =
-                            Entity::new(EntityType::Phone, parsed.e164, raw(original, span), span);
-                        entity.country = parsed.country;
-                        entity.valid = Some(parsed.valid);
-                        push_phone(found, text, start, end, entity);
-                    }
+                    let mut entity =
+                        Entity::new(EntityType::Phone, parsed.e164, raw(original, span), span);
+                    entity.country = parsed.country;
+                    entity.valid = Some(parsed.valid);
+                    push_phone(found, text, start, end, entity);
                     first = last + 1;
                 }
                 None => first += 1,
