@@ -142,6 +142,12 @@ impl Engine {
         if item.text.as_deref().is_none_or(|t| t.trim().is_empty()) && item.media.is_empty() {
             warnings.push("item has no text and no media: nothing to evaluate".to_string());
         }
+        if analysis.entities_truncated {
+            warnings.push(format!(
+                "more than {} entities in the text: the list was cut there",
+                vigie_text::entities::MAX_ENTITIES
+            ));
+        }
         if !item.media.is_empty() {
             warnings.push(format!(
                 "{} media reference(s) not evaluated: media hashing is not built yet",

@@ -317,3 +317,27 @@ fn languages_of_the_example_batch() {
     }
     assert!(right >= 94, "{right}/100 languages right: {wrong:?}");
 }
+
+#[test]
+fn a_flood_of_numbers_is_bounded_and_said() {
+    // Close to the 1 MiB text limit, nothing but numbers, links and prices: the entity list
+    // stops at its bound, the decision says so, and the item is still decided.
+    let text = "0912345678 wa.me/218912345678 2900 دينار ".repeat(20_000);
+    let cut = (0..=1_000_000)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap();
+    let text = &text[..cut];
+    let item = Item {
+        id: "flood".to_string(),
+        text: Some(text.to_string()),
+        ..Item::default()
+    };
+    let d = engine().evaluate(&item);
+    assert_eq!(d.entities.len(), vigie_text::entities::MAX_ENTITIES);
+    assert!(
+        d.warnings.iter().any(|w| w.contains("entities")),
+        "{:?}",
+        d.warnings
+    );
+}

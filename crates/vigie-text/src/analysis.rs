@@ -28,6 +28,9 @@ pub struct Analysis {
     pub place_hits: Vec<PlaceHit>,
     /// Entities (places included), in text order.
     pub entities: Vec<Entity>,
+    /// `true` when the text held more than [`entities::MAX_ENTITIES`] entities and the list
+    /// was cut there.
+    pub entities_truncated: bool,
 }
 
 /// The compiled text pipeline. Build once (it compiles automata), share across threads.
@@ -114,8 +117,8 @@ impl Analyzer {
             add_country(&mut priors.countries, code);
         }
         priors.strong = strong;
-        let mut entities = entities::extract(text, &normalized, &priors);
-        for hit in &place_hits {
+        let (mut entities, entities_truncated) = entities::extract(text, &normalized, &priors);
+        for hit in place_hits.iter().take(entities::MAX_ENTITIES) {
             let place = &self.gazetteer.places()[hit.place];
             let mut entity = Entity::new(
                 EntityType::Place,
@@ -134,6 +137,7 @@ impl Analyzer {
             lexicon_hits,
             place_hits,
             entities,
+            entities_truncated,
         }
     }
 }

@@ -145,6 +145,8 @@ impl Gazetteer {
     /// longest wins.
     pub fn find(&self, text: &Normalized) -> Vec<PlaceHit> {
         let mut matches = self.matcher.find_all(text.as_str());
+        // A bound for a text that is nothing but place names (the overlap filter is quadratic).
+        matches.truncate(crate::lexicon::MAX_HITS);
         // Longest first, then drop those inside an already kept match.
         matches.sort_by_key(|m| (std::cmp::Reverse(m.end - m.start), m.start));
         let mut kept: Vec<(usize, usize, usize)> = Vec::new();

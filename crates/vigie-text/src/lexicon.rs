@@ -151,6 +151,9 @@ pub struct LexiconHit {
     pub via_arabizi: bool,
 }
 
+/// Most lexicon hits kept per text: enough for any real post, a bound for a flood.
+pub const MAX_HITS: usize = 1_000;
+
 /// The compiled lexicon.
 #[derive(Debug, Clone)]
 pub struct Lexicon {
@@ -246,7 +249,7 @@ impl Lexicon {
         &self.terms
     }
 
-    /// Finds the terms in `text`. With `arabizi`, Latin words are also looked up by their
+    /// Finds the terms in `text` (at most [`MAX_HITS`]). With `arabizi`, Latin words are also looked up by their
     /// consonant skeleton against Arabic-script terms; without it, only words that carry an
     /// Arabizi digit (`7arga`) are.
     pub fn find(&self, text: &Normalized, arabizi: bool) -> Vec<LexiconHit> {
@@ -255,6 +258,7 @@ impl Lexicon {
             .matcher
             .find_all(norm)
             .into_iter()
+            .take(MAX_HITS)
             .map(|m| LexiconHit {
                 term: m.pattern,
                 span: text.original_span(m.start, m.end),

@@ -512,3 +512,107 @@ fn languages_of_the_people_involved() {
         assert_eq!(analysis.language.code, expected, "{text}");
     }
 }
+
+/// A small deterministic generator (xorshift), so the test needs no extra crate.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn hostile_text_never_panics_and_spans_stay_on_char_boundaries() {
+    // Pieces chosen to stress every stage: combining marks after ASCII and Arabic, lone and
+    // paired regional indicators, keycaps, ZWJ sequences, bidi controls, Arabic-Indic digits,
+    // digit words, link and payment prefixes, homoglyphs, Ge'ez, a 4-byte emoji, lone `+`/`@`.
+    let pieces = [
+        "a",
+        "o",
+        "0",
+        "9",
+        " ",
+        "  ",
+        "\u{0301}",
+        "\u{064E}",
+        "\u{1F1F1}",
+        "\u{1F1FE}",
+        "\u{20E3}",
+        "\u{FE0F}",
+        "\u{200D}",
+        "\u{202E}",
+        "\u{200B}",
+        "٠",
+        "٩",
+        "۷",
+        "+",
+        "@",
+        "wa.me/",
+        "t.me/",
+        "viber://",
+        "MTCN ",
+        "IBAN FR76",
+        "bc1q",
+        "T",
+        "$",
+        "€",
+        "دينار",
+        "زوارة",
+        "7arga",
+        "passeur",
+        "р",
+        "ΒΟΑΤ",
+        "ሊብያ",
+        "🚤",
+        "👨‍👩‍👧",
+        "zero ",
+        "nine ",
+        "صفر ",
+        ".",
+        "-",
+        "(",
+        "'",
+        "’",
+        "ß",
+        "İ",
+        "ﷺ",
+        "ﻻ",
+        "\u{0670}",
+        "ـ",
+        "k€",
+        "millions",
+        "٪",
+        "x",
+    ];
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for _ in 0..3000 {
+        let len = 1 + (rng.next() % 40) as usize;
+        let text: String = (0..len)
+            .map(|_| pieces[(rng.next() % pieces.len() as u64) as usize])
+            .collect();
+        let analysis = analyzer().analyze(
+            &text,
+            Hints {
+                country: Some("LY"),
+            },
+        );
+        for entity in &analysis.entities {
+            assert!(
+                entity.span[0] <= entity.span[1] && entity.span[1] <= text.len(),
+                "{text:?}"
+            );
+            assert_eq!(
+                &text[entity.span[0]..entity.span[1]],
+                entity.raw,
+                "{text:?}"
+            );
+        }
+        for hit in &analysis.lexicon_hits {
+            assert!(text.is_char_boundary(hit.span[0]) && text.is_char_boundary(hit.span[1]));
+        }
+    }
+}

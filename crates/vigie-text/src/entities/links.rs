@@ -48,6 +48,9 @@ pub fn extract(original: &str, norm: &Normalized, found: &mut Found) {
         "viber://",
     ]);
     for (pattern, at) in FINDER.find_all(text) {
+        if found.is_full() {
+            return;
+        }
         let (marker, kind) = MARKERS[pattern];
         // `t.me/` inside `chat.me/` or `wa.me/` inside `kawa.me/`: need a boundary.
         let before = text[..at].bytes().next_back();
@@ -206,6 +209,9 @@ fn handles(original: &str, norm: &Normalized, found: &mut Found) {
     let text = norm.as_str();
     let bytes = text.as_bytes();
     for (at, _) in text.match_indices('@') {
+        if found.is_full() {
+            return;
+        }
         if at > 0
             && (bytes[at - 1].is_ascii_alphanumeric()
                 || bytes[at - 1] == b'.'

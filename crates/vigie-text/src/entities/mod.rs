@@ -29,17 +29,23 @@ pub struct Priors {
     pub strong: usize,
 }
 
-/// Runs every extractor over `original` and its normalised form.
-pub fn extract(original: &str, norm: &Normalized, priors: &Priors) -> Vec<Entity> {
+/// Most entities extracted from one item. A text with more (a page of numbers pasted to
+/// flood a pipeline) is cut there and the analysis says so.
+pub const MAX_ENTITIES: usize = 256;
+
+/// Runs every extractor over `original` and its normalised form. The second value is `true`
+/// when extraction stopped at [`MAX_ENTITIES`].
+pub fn extract(original: &str, norm: &Normalized, priors: &Priors) -> (Vec<Entity>, bool) {
     let mut found = Found::default();
     payment::extract(original, norm, &mut found);
     links::extract(original, norm, &mut found);
     price::extract(original, norm, priors, &mut found);
     phone::extract(original, norm, priors, &mut found);
     spelled::extract(original, norm, priors, &mut found);
+    let full = found.is_full();
     let mut entities = found.entities;
     entities.sort_by_key(|e| (e.span[0], e.entity_type));
-    entities
+    (entities, full)
 }
 
 /// Entities found so far, and the spans they claim.
@@ -57,16 +63,25 @@ impl Found {
             .any(|c| c[0] < span[1] && span[0] < c[1])
     }
 
-    /// Adds an entity and claims its span.
+    /// Adds an entity and claims its span (nothing once [`MAX_ENTITIES`] are found).
     pub fn push(&mut self, entity: Entity) {
-        self.claimed.push(entity.span);
-        self.entities.push(entity);
+        if !self.is_full() {
+            self.claimed.push(entity.span);
+            self.entities.push(entity);
+        }
     }
 
     /// Adds an entity without claiming its span (a second view of the same text, such as
     /// the phone number inside a `wa.me` link).
     pub fn push_unclaimed(&mut self, entity: Entity) {
-        self.entities.push(entity);
+        if !self.is_full() {
+            self.entities.push(entity);
+        }
+    }
+
+    /// `true` once [`MAX_ENTITIES`] entities are found: extractors stop.
+    pub fn is_full(&self) -> bool {
+        self.entities.len() >= MAX_ENTITIES
     }
 
     /// The entities found so far.

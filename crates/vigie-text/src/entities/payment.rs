@@ -40,6 +40,9 @@ fn transfer_codes(original: &str, norm: &Normalized, text: &str, found: &mut Fou
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
+        if found.is_full() {
+            return;
+        }
         if !bytes[i].is_ascii_digit() || (i > 0 && bytes[i - 1].is_ascii_alphanumeric()) {
             i += 1;
             continue;
@@ -133,6 +136,9 @@ fn ibans(original: &str, norm: &Normalized, text: &str, found: &mut Found) {
     let bytes = text.as_bytes();
     let mut i = 0;
     while i + 4 <= bytes.len() {
+        if found.is_full() {
+            return;
+        }
         let head = &bytes[i..i + 4];
         let at_start = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
         if !(at_start
@@ -191,6 +197,9 @@ fn crypto(original: &str, found: &mut Found) {
     let bytes = original.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
+        if found.is_full() {
+            return;
+        }
         if !bytes[i].is_ascii_alphanumeric() {
             i += 1;
             continue;

@@ -240,6 +240,9 @@ pub fn extract(original: &str, norm: &Normalized, priors: &Priors, found: &mut F
     let text = norm.as_str();
     let mut regions_cache: Option<Regions> = None;
     for run in runs(text) {
+        if found.is_full() {
+            return;
+        }
         let total: usize = run.groups.iter().map(|g| g.0.len()).sum();
         if total < 7 {
             continue;

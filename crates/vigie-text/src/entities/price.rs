@@ -117,6 +117,9 @@ pub fn extract(original: &str, norm: &Normalized, priors: &Priors, found: &mut F
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
+        if found.is_full() {
+            return;
+        }
         if !bytes[i].is_ascii_digit()
             || (i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'+'))
         {

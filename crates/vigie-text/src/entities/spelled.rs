@@ -126,6 +126,9 @@ pub fn extract(original: &str, norm: &Normalized, priors: &Priors, found: &mut F
     let words: Vec<(usize, usize)> = word_ranges(text);
     let mut i = 0;
     while i < words.len() {
+        if found.is_full() {
+            return;
+        }
         let mut digits = String::new();
         let mut international = false;
         let mut repeat = 1;
