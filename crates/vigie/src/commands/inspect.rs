@@ -28,7 +28,7 @@ pub fn run(args: InspectArgs) -> anyhow::Result<Status> {
                 "span": hit.span,
                 "term": term.term,
                 "category": term.category.as_str(),
-                "weight": term.weight,
+                "weight": (f64::from(term.weight) * 100.0).round() / 100.0,
                 "lang": term.lang,
                 "via_arabizi": hit.via_arabizi,
                 "note": term.note,
