@@ -7,7 +7,7 @@
 //! | label | conjunction required above the cap |
 //! |---|---|
 //! | `smuggling.advertisement` | intent (offer, activity or logistics terms) **and** two of route, price, contact (price or contact among them), and no stronger evidence of another harm; without any contact, at most 0.75 (review, never removal) |
-//! | `smuggling.solicitation` | seek terms about the trade (activity, route, logistics), or a search query with the trade's own words |
+//! | `smuggling.solicitation` | seek terms with the trade's words (a smuggler, a boat, the crossing) or a route (a destination; a city alone is not one), or a search query with the trade's words |
 //! | `smuggling.documents` | document terms **and** two of offer, price, contact, payment |
 //! | `trafficking.recruitment` | recruitment terms **and** one of contact, price, offer, documents |
 //! | `extortion.ransom` | two of ransom, threat, captive; or one of them **with** money (price or payment); or a strong ransom term with a contact or in a user report |
@@ -90,9 +90,10 @@ impl Scorer for EvidenceScorer {
             &s.activity,
         ]);
 
-        // Looking for a smuggler: seek terms about the trade, or a search query with the
-        // trade's own words (a smuggler, a boat, the crossing; a destination alone is not
-        // enough: "asylum in Italy" is a question about the law).
+        // Looking for a smuggler: seek terms with the trade's own words (a smuggler, a boat,
+        // the crossing) or a route (a destination; a city alone is not one: "a restaurant in
+        // Tripoli"), or a search query with the trade's words ("asylum in Italy" is a
+        // question about the law).
         let about_trade = s.activity.value.max(s.route.value).max(s.logistics.value);
         let trade_words = s.activity.value.max(s.logistics.value);
         let search = if s.is_search {
@@ -104,8 +105,8 @@ impl Scorer for EvidenceScorer {
             - 1.8 * s.offer.value
             - 3.0 * context
             - 2.6;
-        let conjunction =
-            (s.seek.at_least(0.3) && about_trade >= 0.3) || (s.is_search && trade_words >= 0.3);
+        let conjunction = (s.seek.at_least(0.3) && (trade_words >= 0.3 || s.route.at_least(0.5)))
+            || (s.is_search && trade_words >= 0.3);
         scores.set(
             Label::SmugglingSolicitation,
             combine(z, conjunction, context),
@@ -184,14 +185,18 @@ impl Scorer for EvidenceScorer {
         scored.evidence[Label::ExtortionRansom.index()] =
             facts(&[&s.ransom, &s.threat, &s.hostage, &s.payment, &s.price]);
 
-        // Benign: what is left, raised by news and personal context.
+        // Benign: what is left, raised by negative context while no harmful label reaches
+        // 0.5. Once one does (the context already damped it), benign stays below it, so the
+        // top label agrees with the labels the policy asserts.
         let harmful = Label::ALL[..5]
             .iter()
             .map(|&l| scores.get(l))
             .fold(0.0f32, f32::max);
-        let benign = (1.0 - harmful)
-            .max(0.5 + 0.45 * context)
-            .min(1.0 - 0.5 * harmful);
+        let benign = if harmful >= 0.5 {
+            1.0 - harmful
+        } else {
+            (1.0 - harmful).max(0.5 + 0.45 * context)
+        };
         scores.set(Label::Benign, benign);
         scored.evidence[Label::Benign.index()] = facts(&[&s.news, &s.personal, &s.legal]);
 
