@@ -80,15 +80,18 @@ impl Scorer for EvidenceScorer {
             advert = advert.min(0.75);
         }
         scores.set(Label::SmugglingAdvertisement, advert);
-        scored.evidence[Label::SmugglingAdvertisement.index()] = facts(&[
-            &s.offer,
-            &s.route,
-            &s.price,
-            &s.contact,
-            &s.logistics,
-            &s.safety_claim,
-            &s.activity,
-        ]);
+        scored.evidence[Label::SmugglingAdvertisement.index()] = facts(
+            scores.get(Label::SmugglingAdvertisement),
+            &[
+                &s.offer,
+                &s.route,
+                &s.price,
+                &s.contact,
+                &s.logistics,
+                &s.safety_claim,
+                &s.activity,
+            ],
+        );
 
         // Looking for a smuggler: seek terms with the trade's own words (a smuggler, a boat,
         // the crossing) or a route (a destination; a city alone is not one: "a restaurant in
@@ -111,8 +114,10 @@ impl Scorer for EvidenceScorer {
             Label::SmugglingSolicitation,
             combine(z, conjunction, context),
         );
-        scored.evidence[Label::SmugglingSolicitation.index()] =
-            facts(&[&s.seek, &s.activity, &s.route, &s.logistics]);
+        scored.evidence[Label::SmugglingSolicitation.index()] = facts(
+            scores.get(Label::SmugglingSolicitation),
+            &[&s.seek, &s.activity, &s.route, &s.logistics],
+        );
 
         // Documents offered: document terms + an offer, a price or a contact.
         let z = 3.2 * s.document.value
@@ -135,8 +140,10 @@ impl Scorer for EvidenceScorer {
                 0.3,
             ) >= 2;
         scores.set(Label::SmugglingDocuments, gate(z, conjunction));
-        scored.evidence[Label::SmugglingDocuments.index()] =
-            facts(&[&s.document, &s.offer, &s.price, &s.contact, &s.safety_claim]);
+        scored.evidence[Label::SmugglingDocuments.index()] = facts(
+            scores.get(Label::SmugglingDocuments),
+            &[&s.document, &s.offer, &s.price, &s.contact, &s.safety_claim],
+        );
 
         // Deceptive job offers: recruitment terms + a contact, a price or documents.
         let z = 3.2 * s.recruitment.value
@@ -158,8 +165,10 @@ impl Scorer for EvidenceScorer {
                 0.3,
             ) >= 1;
         scores.set(Label::TraffickingRecruitment, gate(z, conjunction));
-        scored.evidence[Label::TraffickingRecruitment.index()] =
-            facts(&[&s.recruitment, &s.contact, &s.price, &s.document, &s.offer]);
+        scored.evidence[Label::TraffickingRecruitment.index()] = facts(
+            scores.get(Label::TraffickingRecruitment),
+            &[&s.recruitment, &s.contact, &s.price, &s.document, &s.offer],
+        );
 
         // Ransom: a demand, a threat or a captive, together with another of them or with
         // money. A missed case can cost a life, so the conjunction alone reaches review (a
@@ -182,8 +191,10 @@ impl Scorer for EvidenceScorer {
             Label::ExtortionRansom,
             combine(z, conjunction, s.news.value),
         );
-        scored.evidence[Label::ExtortionRansom.index()] =
-            facts(&[&s.ransom, &s.threat, &s.hostage, &s.payment, &s.price]);
+        scored.evidence[Label::ExtortionRansom.index()] = facts(
+            scores.get(Label::ExtortionRansom),
+            &[&s.ransom, &s.threat, &s.hostage, &s.payment, &s.price],
+        );
 
         // Benign: what is left, raised by negative context while no harmful label reaches
         // 0.5. Once one does (the context already damped it), benign stays below it, so the
@@ -198,7 +209,8 @@ impl Scorer for EvidenceScorer {
             (1.0 - harmful).max(0.5 + 0.45 * context)
         };
         scores.set(Label::Benign, benign);
-        scored.evidence[Label::Benign.index()] = facts(&[&s.news, &s.personal, &s.legal]);
+        scored.evidence[Label::Benign.index()] =
+            facts(scores.get(Label::Benign), &[&s.news, &s.personal, &s.legal]);
 
         scored.scores = scores;
         scored
@@ -231,9 +243,17 @@ fn count_at_least(values: &[f32], threshold: f32) -> usize {
     values.iter().filter(|v| **v >= threshold).count()
 }
 
-/// The facts behind a label: the strongest three of each signal, in signal order.
-fn facts(signals: &[&crate::signals::Signal]) -> Vec<String> {
+/// Below this score a label's facts are not written out: no rule reads them and formatting
+/// them is a measurable share of the per-item cost.
+const EXPLAIN_FROM: f32 = 0.2;
+
+/// The facts behind a label scoring `score`: the strongest three of each signal, in signal
+/// order; none when the score is below [`EXPLAIN_FROM`].
+fn facts(score: f32, signals: &[&crate::signals::Signal]) -> Vec<String> {
     let mut out = Vec::new();
+    if score < EXPLAIN_FROM {
+        return out;
+    }
     for signal in signals {
         for fact in signal.facts.iter().take(3) {
             if !out.contains(fact) {

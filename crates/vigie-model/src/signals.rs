@@ -125,14 +125,16 @@ impl Signals {
             }
             counted.push((term.category, hit.span));
             let written = &text[hit.span[0]..hit.span[1]];
-            let fact = if hit.via_arabizi {
-                format!(
-                    "{} \"{written}\" (Arabizi for \"{}\")",
-                    term.category, term.term
-                )
-            } else {
-                format!("{} \"{written}\"", term.category)
-            };
+            let mut fact = String::with_capacity(written.len() + 24);
+            fact.push_str(term.category.as_str());
+            fact.push_str(" \"");
+            fact.push_str(written);
+            fact.push('"');
+            if hit.via_arabizi {
+                fact.push_str(" (Arabizi for \"");
+                fact.push_str(&term.term);
+                fact.push_str("\")");
+            }
             let w = term.weight;
             let signal = match term.category {
                 Category::Offer => &mut s.offer,
@@ -166,7 +168,10 @@ impl Signals {
         let mut destinations = 0;
         let mut flags = 0;
         for entity in &input.analysis.entities {
-            let fact = format!("{} {}", entity.entity_type.as_str(), entity.value);
+            let mut fact = String::with_capacity(entity.value.len() + 16);
+            fact.push_str(entity.entity_type.as_str());
+            fact.push(' ');
+            fact.push_str(&entity.value);
             match entity.entity_type {
                 EntityType::Phone
                 | EntityType::Whatsapp
