@@ -1,4 +1,4 @@
-//! Embeds the repository's `data/` directory (lexicon, gazetteer, policy) into the engine, so
+//! Embeds the repository's `data/` directory (lexicon, gazetteer, policy, notices) into the engine, so
 //! that `vigie` runs on its defaults from any directory, with nothing but the binary.
 
 use std::fmt::Write as _;
@@ -16,7 +16,7 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
             collect(&path, out);
         } else if matches!(
             path.extension().and_then(|e| e.to_str()),
-            Some("tsv" | "toml")
+            Some("tsv" | "toml" | "txt")
         ) {
             out.push(path);
         }

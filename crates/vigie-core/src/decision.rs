@@ -5,10 +5,13 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The outcome in one word.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Leave the content up (help or warnings may still be shown).
+    #[default]
     Allow,
     /// A person must look at it before any enforcement.
     Review,
@@ -107,6 +110,9 @@ pub enum ActionType {
     BlockEntity,
     /// Record a strike against the author (warning, then suspension: DSA Art. 23).
     Strike,
+    /// Suspend the author's account (repeated manifestly illegal content, after a warning:
+    /// DSA Art. 23).
+    SuspendAuthor,
     /// Send the author a notice with the statement of reasons.
     NotifyAuthor,
     /// Show the person a help interstitial or help reply (seekers: risks, legal pathways).
@@ -132,6 +138,7 @@ impl ActionType {
             ActionType::Restrict => "restrict",
             ActionType::BlockEntity => "block_entity",
             ActionType::Strike => "strike",
+            ActionType::SuspendAuthor => "suspend_author",
             ActionType::NotifyAuthor => "notify_author",
             ActionType::ShowHelp => "show_help",
             ActionType::WarnViewers => "warn_viewers",
@@ -148,6 +155,7 @@ impl ActionType {
                 | ActionType::Restrict
                 | ActionType::BlockEntity
                 | ActionType::Strike
+                | ActionType::SuspendAuthor
                 | ActionType::NotifyAuthor
         )
     }
@@ -174,18 +182,34 @@ pub struct Action {
     /// Review-queue priority, for `queue_review`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
+    /// The notice, interstitial or message rendered from `template`, ready to show.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<Notice>,
 }
 
 impl Action {
-    /// An action with no template, language or priority.
+    /// An action with no template, language, priority or notice.
     pub fn new(action_type: ActionType) -> Action {
         Action {
             action_type,
             template: None,
             lang: None,
             priority: None,
+            notice: None,
         }
     }
+}
+
+/// A rendered notice.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Notice {
+    /// The language it is written in (after the fallback chain: requested locale, then the
+    /// item's language, then English).
+    pub lang: String,
+    /// `machine-draft` or `reviewed`.
+    pub status: String,
+    /// The text.
+    pub text: String,
 }
 
 /// Why an action was proposed: the rule that fired and the facts it saw.
@@ -217,6 +241,12 @@ pub struct Decision {
     pub reasons: Vec<Reason>,
     /// Entities extracted from the text.
     pub entities: Vec<Entity>,
+    /// Actions that rules in shadow mode would have proposed: reported, never applied.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shadow_actions: Vec<Action>,
+    /// The shadow rules that fired.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shadow_rules: Vec<String>,
     /// The language Vigie detected (BCP 47, `und` if unknown).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<String>,

@@ -55,6 +55,10 @@ pub struct Author {
     /// numbers and notices).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    /// Strikes the platform has already recorded against the author (warnings given): the
+    /// policy escalates from a warning to a suspension (DSA Art. 23).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strikes: Option<u32>,
     /// Fields this version does not know, kept as they came.
     #[serde(flatten)]
     pub extra: Map<String, Value>,

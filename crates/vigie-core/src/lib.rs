@@ -24,7 +24,7 @@ mod item;
 mod label;
 pub mod limits;
 
-pub use decision::{Action, ActionType, Decision, Priority, Reason, Severity, Verdict};
+pub use decision::{Action, ActionType, Decision, Notice, Priority, Reason, Severity, Verdict};
 pub use entity::{Entity, EntityType, Span};
 pub use item::{Author, Item, ItemError, ItemKind, Media};
 pub use label::{Label, LabelScore, LabelScores};

@@ -25,7 +25,19 @@ pub enum EngineError {
     /// The policy is wrong.
     #[error(transparent)]
     Policy(#[from] vigie_policy::PolicyError),
+    /// A notice template is wrong.
+    #[error(transparent)]
+    Notices(#[from] vigie_policy::notices::NoticeError),
+    /// The policy names a notice template that does not exist.
+    #[error("the policy names the notice template `{0}`, which data/notices/ does not have")]
+    MissingTemplate(String),
 }
+
+/// Where the policy lives in the data directory.
+pub const POLICY_DIR: &str = "policy/default/";
+
+/// Where the notices live in the data directory.
+pub const NOTICES_DIR: &str = "notices/";
 
 /// A set of data files: `(path relative to the data directory, contents)`.
 #[derive(Debug, Clone, Default)]
@@ -44,7 +56,7 @@ impl DataFiles {
         }
     }
 
-    /// Reads the `.tsv` and `.toml` files under `dir`.
+    /// Reads the `.tsv`, `.toml` and `.txt` files under `dir`.
     pub fn from_dir(dir: &Path) -> Result<DataFiles, EngineError> {
         let mut files = Vec::new();
         read_dir(dir, dir, &mut files)?;
@@ -64,6 +76,30 @@ impl DataFiles {
             .filter(|(p, _)| p.starts_with("lexicon/") && p.ends_with(".tsv"))
             .map(|(p, c)| (p.as_str(), c.as_str()))
             .collect()
+    }
+
+    /// The files of a directory, paths relative to it (`policy/default/` gives `policy.toml`,
+    /// `rules/offers.toml`...).
+    pub fn under(&self, prefix: &str) -> Vec<(&str, &str)> {
+        self.files
+            .iter()
+            .filter_map(|(p, c)| p.strip_prefix(prefix).map(|rel| (rel, c.as_str())))
+            .collect()
+    }
+
+    /// The same data with the policy replaced by the policy directory `dir` (for backtests
+    /// and `--policy`).
+    pub fn with_policy_dir(mut self, dir: &Path) -> Result<DataFiles, EngineError> {
+        let mut policy = Vec::new();
+        read_dir(dir, dir, &mut policy)?;
+        self.files.retain(|(p, _)| !p.starts_with(POLICY_DIR));
+        self.files.extend(
+            policy
+                .into_iter()
+                .map(|(p, c)| (format!("{POLICY_DIR}{p}"), c)),
+        );
+        self.files.sort();
+        Ok(self)
     }
 
     /// A file that must exist.

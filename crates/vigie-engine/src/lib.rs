@@ -16,15 +16,20 @@
 #![deny(missing_docs)]
 
 mod data;
+mod policy_signals;
+mod search;
 
-pub use data::{DataFiles, EngineError};
+pub use data::{DataFiles, EngineError, NOTICES_DIR, POLICY_DIR};
+pub use search::{SearchCheck, SearchIntent};
 
+use policy_signals::SignalSlots;
 use rayon::prelude::*;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use vigie_core::{
     Action, ActionType, Decision, Item, Label, LabelScore, Priority, Reason, Severity, Verdict,
 };
 use vigie_model::{EvidenceScorer, ScoreInput, Scored, Scorer};
+use vigie_policy::notices::{Fill, Notices};
 use vigie_policy::{Policy, PolicyInput};
 use vigie_text::{Analysis, Analyzer, Hints};
 
@@ -33,6 +38,8 @@ pub struct Engine {
     analyzer: Analyzer,
     scorer: Box<dyn Scorer>,
     policy: Policy,
+    slots: SignalSlots,
+    notices: Notices,
     model_version: String,
 }
 
@@ -61,16 +68,32 @@ impl Engine {
         let lexicon = vigie_text::lexicon::Lexicon::from_tsv(&files.lexicon_files())?;
         let (places_name, places) = files.required("places.tsv")?;
         let gazetteer = vigie_text::gazetteer::Gazetteer::from_tsv(places_name, places)?;
-        let (policy_name, policy) = files.required("policy/default.toml")?;
-        let policy = Policy::from_toml(policy_name, policy)?;
+        let policy = Policy::from_files(&files.under(POLICY_DIR))?;
+        let notices = Notices::from_files(&files.under(NOTICES_DIR))?;
+        for rule in policy.rules() {
+            for action in &rule.actions {
+                if let Some(template) = &action.template {
+                    if !notices.has_template(template) {
+                        return Err(EngineError::MissingTemplate(template.clone()));
+                    }
+                }
+            }
+        }
         let scorer: Box<dyn Scorer> = Box::new(EvidenceScorer);
         let model_version = format!("{}+data.{}", scorer.version(), files.digest());
         Ok(Engine {
             analyzer: Analyzer::new(lexicon, gazetteer),
             scorer,
+            slots: SignalSlots::new(policy.schema()),
             policy,
+            notices,
             model_version,
         })
+    }
+
+    /// The notices.
+    pub fn notices(&self) -> &Notices {
+        &self.notices
     }
 
     /// The text pipeline (for `inspect` and tools that write lexicons).
@@ -131,14 +154,32 @@ impl Engine {
             .filter(|l| !l.is_empty())
             .unwrap_or(if detected == "und" { "en" } else { detected });
         let notice_lang = notice_lang.strip_suffix("-Latn").unwrap_or(notice_lang);
-        let outcome = self.policy.evaluate(PolicyInput {
+        let signals = self.slots.fill(
+            self.policy.schema(),
+            item,
+            &analysis,
+            self.analyzer.lexicon(),
+            &scored.scores,
+        );
+        let mut outcome = self.policy.evaluate(PolicyInput {
+            signals: &signals,
             scores: &scored.scores,
             evidence: &scored.evidence,
             scorer_version: self.scorer.version(),
-            kind: item.kind,
             notice_lang,
         });
-        let mut warnings = Vec::new();
+        self.render_notices(&mut outcome.actions, &outcome.reasons, item, detected);
+        self.render_notices(
+            &mut outcome.shadow_actions,
+            &outcome.reasons,
+            item,
+            detected,
+        );
+        let mut warnings: Vec<String> = outcome
+            .errors
+            .iter()
+            .map(|e| format!("policy error, item sent to review: {e}"))
+            .collect();
         if item.text.as_deref().is_none_or(|t| t.trim().is_empty()) && item.media.is_empty() {
             warnings.push("item has no text and no media: nothing to evaluate".to_string());
         }
@@ -162,11 +203,44 @@ impl Engine {
             actions: outcome.actions,
             reasons: outcome.reasons,
             entities: analysis.entities,
+            shadow_actions: outcome.shadow_actions,
+            shadow_rules: outcome.shadow_rules,
             lang: Some(detected.to_string()),
             automated: true,
             policy_version: self.policy.version().to_string(),
             model_version: self.model_version.clone(),
             warnings,
+        }
+    }
+
+    /// Fills each templated action with its notice, in the first language that has it among
+    /// the action's language (the item's locale), the item's detected language and English.
+    fn render_notices(
+        &self,
+        actions: &mut [Action],
+        reasons: &[Reason],
+        item: &Item,
+        detected: &str,
+    ) {
+        let mut facts: Vec<String> = Vec::new();
+        for reason in reasons {
+            for fact in reason.evidence.iter().take(4) {
+                if !facts.contains(fact) && facts.len() < 6 {
+                    facts.push(fact.clone());
+                }
+            }
+        }
+        let fill = Fill {
+            facts: &facts,
+            country: item.author_country(),
+            automated: true,
+        };
+        for action in actions.iter_mut() {
+            let Some(template) = &action.template else {
+                continue;
+            };
+            let requested = action.lang.as_deref().unwrap_or("en");
+            action.notice = self.notices.render(template, &[requested, detected], fill);
         }
     }
 
@@ -192,6 +266,8 @@ impl Engine {
                 ),
             }],
             entities: Vec::new(),
+            shadow_actions: Vec::new(),
+            shadow_rules: Vec::new(),
             lang: None,
             automated: true,
             policy_version: self.policy.version().to_string(),

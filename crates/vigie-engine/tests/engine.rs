@@ -55,9 +55,17 @@ fn a_french_seeker_gets_help_and_no_removal() {
         .iter()
         .find(|a| a.action_type == ActionType::ShowHelp)
         .unwrap();
-    assert_eq!(help.template.as_deref(), Some("seeker.help"));
-    // Help is written in the reader's interface language (the item's `locale`).
+    // A post asking for a smuggler gets the help reply (searches get the interstitial),
+    // asked in the reader's interface language (the item's `locale`), rendered in French.
+    assert_eq!(help.template.as_deref(), Some("seeker.reply"));
     assert_eq!(help.lang.as_deref(), Some("fr-CI"));
+    let notice = help.notice.as_ref().expect("the help reply is rendered");
+    assert_eq!(notice.lang, "fr");
+    assert!(
+        !notice.text.contains('{'),
+        "no placeholder left: {}",
+        notice.text
+    );
     assert!(
         d.actions.iter().all(|a| !a.action_type.is_punitive()),
         "{d:?}"
@@ -266,26 +274,32 @@ fn items_without_text_are_allowed_with_a_warning() {
 
 #[test]
 fn data_files_with_a_broken_policy_do_not_load() {
-    let mut files = Vec::new();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
-    for name in ["places.tsv", "lexicon/fr.tsv"] {
-        files.push((
-            name.to_string(),
-            std::fs::read_to_string(dir.join(name)).unwrap(),
-        ));
-    }
-    let policy = std::fs::read_to_string(dir.join("policy/default.toml"))
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+    let policy = tempfile::tempdir().unwrap();
+    let rules = policy.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::copy(
+        data.join("policy/default/policy.toml"),
+        policy.path().join("policy.toml"),
+    )
+    .unwrap();
+    let seekers = std::fs::read_to_string(data.join("policy/default/rules/solicitation.toml"))
         .unwrap()
         .replace(
-            r#"actions = [{ type = "show_help", template = "seeker.help" }]"#,
-            r#"actions = [{ type = "strike" }]"#,
+            r#"{ type = "show_help", template = "seeker.reply" }"#,
+            r#"{ type = "strike" }"#,
         );
-    files.push(("policy/default.toml".to_string(), policy));
-    let err = Engine::from_files(&vigie_engine::DataFiles::from_vec(files)).unwrap_err();
+    std::fs::write(rules.join("solicitation.toml"), seekers).unwrap();
+    let files = vigie_engine::DataFiles::from_dir(&data)
+        .unwrap()
+        .with_policy_dir(policy.path())
+        .unwrap();
+    let err = Engine::from_files(&files).unwrap_err();
     assert!(
-        err.to_string().contains("seeker_asks_for_smuggler"),
+        err.to_string().contains("rule `seeker_asks_for_smuggler`"),
         "{err}"
     );
+    assert!(err.to_string().contains("never punished"), "{err}");
 }
 
 #[test]

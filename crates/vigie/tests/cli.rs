@@ -214,18 +214,11 @@ fn inspect_shows_normalisation_lexicon_and_entities() {
 #[test]
 fn a_bad_data_directory_names_the_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path();
-    std::fs::create_dir_all(data.join("lexicon")).unwrap();
-    std::fs::create_dir_all(data.join("policy")).unwrap();
+    let data = dir.path().join("data");
+    copy_dir(&repo().join("data"), &data);
     std::fs::write(
         data.join("lexicon/fr.tsv"),
         "term\tlanguage\tcategory\tweight\tnote\npasseur\tfr\tsmugglr\t0.6\tn\n",
-    )
-    .unwrap();
-    std::fs::copy(repo().join("data/places.tsv"), data.join("places.tsv")).unwrap();
-    std::fs::copy(
-        repo().join("data/policy/default.toml"),
-        data.join("policy/default.toml"),
     )
     .unwrap();
     let output = run_with_stdin(&["scan", "-", "--data", data.to_str().unwrap()], b"");
@@ -235,6 +228,20 @@ fn a_bad_data_directory_names_the_file_and_line() {
         stderr.contains("lexicon/fr.tsv:2: field `category`: unknown category `smugglr`"),
         "{stderr}"
     );
+}
+
+/// Copies a directory tree (the test's own copy of `data/`).
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
 }
 
 #[test]
