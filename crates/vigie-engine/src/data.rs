@@ -137,7 +137,7 @@ fn read_dir(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) -> Result<
             read_dir(root, &path, out)?;
         } else if matches!(
             path.extension().and_then(|e| e.to_str()),
-            Some("tsv" | "toml")
+            Some("tsv" | "toml" | "txt")
         ) {
             let contents = std::fs::read_to_string(&path).map_err(io(&path))?;
             let rel = path

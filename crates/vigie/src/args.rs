@@ -13,6 +13,9 @@ Examples:
   cat items.jsonl | vigie scan - > decisions.jsonl
   vigie classify examples/batch.jsonl
   vigie inspect \"رحلة قادمة من زوارة لإيطاليا 2900 دينار واتس 0912345678\"
+  vigie search-check queries.jsonl
+  vigie policy check data/policy/default
+  vigie backtest --policy my-policy/ --baseline data/policy/default items.jsonl
 
 Exit status: 0 when every line was processed, 1 when some lines were reported and skipped,
 2 on a fatal error (unreadable input, invalid data directory, bad arguments).
@@ -55,6 +58,89 @@ Examples:
   vigie inspect --json \"je cherche un passeur pour l'Italie\"
   echo \"text from a file\" | vigie inspect -")]
     Inspect(InspectArgs),
+    /// Check and test a policy directory.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Compare a new policy with a baseline on the same items: what would change.
+    #[command(after_help = "\
+Examples:
+  vigie backtest --policy my-policy/ --baseline data/policy/default examples/batch.jsonl
+  vigie backtest --policy my-policy/ --baseline data/policy/default items.jsonl --out changes.jsonl
+
+Prints counts per verdict, label and action under each policy and the difference, then the
+items whose decision changes. With --out, each changed item is a JSON line:
+{\"id\", \"baseline\": {verdict, labels, actions}, \"policy\": {verdict, labels, actions}}.")]
+    Backtest(BacktestArgs),
+    /// Search deterrence: is each query looking for a smuggler, and which help to show.
+    #[command(after_help = "\
+Input, one JSON line per query: {\"id\": \"q1\", \"query\": \"passeur libye italie prix\", \"locale\": \"fr\"}
+(`locale` is optional). Output, one line per query:
+  {\"id\": \"q1\", \"intent\": \"smuggling_seeking\", \"score\": 0.83,
+   \"interstitial\": {\"template\": \"seeker.help\", \"lang\": \"fr\", \"status\": \"machine-draft\", \"text\": \"...\"}}
+or \"intent\": \"benign\" with \"interstitial\": null.
+
+Example:
+  echo '{\"id\": \"q1\", \"query\": \"passeur libye italie prix\"}' | vigie search-check -")]
+    SearchCheck(SearchCheckArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Load and type-check a policy directory (policy.toml, rules/*.toml): every CEL
+    /// condition, signal name, label, action and notice template.
+    #[command(after_help = "Example:\n  vigie policy check data/policy/default")]
+    Check(PolicyDirArgs),
+    /// Run a policy's own tests (DIR/tests.jsonl): each line an item and the labels, verdict
+    /// and actions expected.
+    #[command(after_help = "\
+Example:
+  vigie policy test data/policy/default
+
+tests.jsonl, one test per line:
+  {\"name\": \"seeker gets help\", \"item\": {\"id\": \"t1\", \"text\": \"je cherche un passeur\"},
+   \"expect\": {\"verdict\": \"allow\", \"labels\": [\"smuggling.solicitation\"],
+              \"actions\": [\"show_help\"], \"absent_actions\": [\"remove\", \"strike\"]}}
+Every field of `expect` is optional; `labels` and `actions` must all be present (others may be too).")]
+    Test(PolicyDirArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyDirArgs {
+    /// The policy directory.
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    /// The new policy directory.
+    #[arg(long, value_name = "DIR")]
+    pub policy: PathBuf,
+    /// The policy to compare with (a directory).
+    #[arg(long, value_name = "DIR")]
+    pub baseline: PathBuf,
+    /// Items as JSON Lines; `-` reads standard input.
+    #[arg(value_name = "FILE|-")]
+    pub input: Option<PathBuf>,
+    /// Write the changed items here as JSON Lines.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchCheckArgs {
+    /// Queries as JSON Lines (`id`, `query`, optional `locale`); `-` or nothing reads
+    /// standard input.
+    #[arg(value_name = "FILE|-")]
+    pub input: Option<PathBuf>,
+    /// Write results here instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
 #[derive(Debug, Args)]

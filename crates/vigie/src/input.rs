@@ -114,8 +114,8 @@ pub enum Outcome<T> {
     Blank,
 }
 
-/// Parses one line into an item, with an error that names the problem.
-pub fn parse_line(line: &Line) -> Result<Option<Item>, String> {
+/// The line as text, `None` when blank; an error names the problem.
+pub fn line_text(line: &Line) -> Result<Option<&str>, String> {
     if let Some(size) = line.oversized {
         return Err(format!(
             "line is {size} bytes, over the limit of {} bytes (4 MiB)",
@@ -124,10 +124,33 @@ pub fn parse_line(line: &Line) -> Result<Option<Item>, String> {
     }
     let text = std::str::from_utf8(&line.bytes)
         .map_err(|e| format!("invalid UTF-8 at byte {}", e.valid_up_to()))?;
-    if text.trim().is_empty() {
-        return Ok(None);
+    Ok((!text.trim().is_empty()).then_some(text))
+}
+
+/// Parses one line into an item, with an error that names the problem.
+pub fn parse_line(line: &Line) -> Result<Option<Item>, String> {
+    match line_text(line)? {
+        Some(text) => Item::from_json(text).map(Some).map_err(|e| e.to_string()),
+        None => Ok(None),
     }
-    Item::from_json(text).map(Some).map_err(|e| e.to_string())
+}
+
+/// Processes a chunk of raw lines on all cores, keeping their order.
+pub fn process_raw_chunk<T: Send>(
+    lines: &[Line],
+    process: &(impl Fn(&str) -> Result<T, String> + Sync),
+) -> Vec<Outcome<T>> {
+    lines
+        .par_iter()
+        .map(|line| match line_text(line) {
+            Ok(Some(text)) => match process(text) {
+                Ok(result) => Outcome::Done(result),
+                Err(message) => Outcome::Bad(message),
+            },
+            Ok(None) => Outcome::Blank,
+            Err(message) => Outcome::Bad(message),
+        })
+        .collect()
 }
 
 /// Parses and processes a chunk of lines on all cores, keeping their order.

@@ -1,8 +1,11 @@
 //! One module per subcommand; each builds the engine and streams items through it.
 
+mod backtest;
 mod classify;
 mod inspect;
+mod policy;
 mod scan;
+mod search_check;
 
 use crate::args::{Cli, Command, DataArgs};
 use crate::input::{process_chunk, LineReader, Outcome};
@@ -12,7 +15,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 use vigie_core::Item;
-use vigie_engine::Engine;
+use vigie_engine::{DataFiles, Engine};
 
 /// How a command ended, when it did not fail outright.
 pub enum Status {
@@ -28,7 +31,27 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Scan(args) => scan::run(args),
         Command::Classify(args) => classify::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Policy(command) => policy::run(command),
+        Command::Backtest(args) => backtest::run(args),
+        Command::SearchCheck(args) => search_check::run(args),
     }
+}
+
+/// The data files from `--data DIR` or the embedded defaults.
+fn data_files(data: &DataArgs) -> anyhow::Result<DataFiles> {
+    match &data.data {
+        Some(dir) => DataFiles::from_dir(dir)
+            .with_context(|| format!("reading the data directory {}", dir.display())),
+        None => Ok(DataFiles::embedded()),
+    }
+}
+
+/// The engine with the policy directory `policy` instead of the data's own.
+fn engine_with_policy(data: &DataArgs, policy: &Path) -> anyhow::Result<Engine> {
+    let files = data_files(data)?
+        .with_policy_dir(policy)
+        .with_context(|| format!("reading the policy directory {}", policy.display()))?;
+    Engine::from_files(&files).with_context(|| format!("loading the policy {}", policy.display()))
 }
 
 /// Builds the engine from `--data DIR` or the embedded defaults.
