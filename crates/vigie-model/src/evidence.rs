@@ -99,21 +99,17 @@ impl Scorer for EvidenceScorer {
         // question about the law).
         let about_trade = s.activity.value.max(s.route.value).max(s.logistics.value);
         let trade_words = s.activity.value.max(s.logistics.value);
-        let search = if s.is_search {
-            2.4 * about_trade + 0.5 * s.price.value
+        let solicitation = if s.is_search {
+            search_seeking(&s, context)
         } else {
-            0.0
+            let z = 3.4 * s.seek.value + 1.2 * about_trade - 1.8 * s.offer.value - 3.0 * context
+                - 2.6;
+            // A strong seek phrase is specific alone ("je cherche un passeur", "قداش الحرقة").
+            let conjunction = s.seek.at_least(0.8)
+                || (s.seek.at_least(0.3) && (trade_words >= 0.3 || s.route.at_least(0.5)));
+            combine(z, conjunction, context)
         };
-        let z = 3.4 * s.seek.value + 1.2 * about_trade + search
-            - 1.8 * s.offer.value
-            - 3.0 * context
-            - 2.6;
-        let conjunction = (s.seek.at_least(0.3) && (trade_words >= 0.3 || s.route.at_least(0.5)))
-            || (s.is_search && trade_words >= 0.3);
-        scores.set(
-            Label::SmugglingSolicitation,
-            combine(z, conjunction, context),
-        );
+        scores.set(Label::SmugglingSolicitation, solicitation);
         scored.evidence[Label::SmugglingSolicitation.index()] = facts(
             scores.get(Label::SmugglingSolicitation),
             &[&s.seek, &s.activity, &s.route, &s.logistics],
@@ -139,7 +135,10 @@ impl Scorer for EvidenceScorer {
                 ],
                 0.3,
             ) >= 2;
-        scores.set(Label::SmugglingDocuments, gate(z, conjunction));
+        // A search for fake documents is someone seeking a way across, not an offer: it
+        // counts in the search score above, never as a documents offer.
+        let documents = if s.is_search { gate(z, false).min(0.3) } else { gate(z, conjunction) };
+        scores.set(Label::SmugglingDocuments, documents);
         scored.evidence[Label::SmugglingDocuments.index()] = facts(
             scores.get(Label::SmugglingDocuments),
             &[&s.document, &s.offer, &s.price, &s.contact, &s.safety_claim],
@@ -215,6 +214,31 @@ impl Scorer for EvidenceScorer {
         scored.scores = scores;
         scored
     }
+}
+
+/// The seeking score of a search query. Queries are a few words: the trade's own words alone
+/// (a smuggler, a boat, the crossing, fake papers), a route with a price question, or seek
+/// phrases are enough; media, news, legal and personal context (a film, a ferry ticket, a
+/// visa appointment, a house broker) take it back.
+fn search_seeking(s: &Signals, context: f32) -> f32 {
+    let trade = s.activity.value.max(s.logistics.value);
+    let z = 3.0 * s.seek.value
+        + 1.6 * trade
+        + 1.0 * s.route.value
+        + 0.8 * s.price.value
+        + 1.4 * s.document.value
+        + 0.5 * s.contact.value
+        + 0.4 * s.safety_claim.value
+        - 3.5 * context
+        - 2.0;
+    let conjunction = context < 0.5
+        && (s.seek.at_least(0.5)
+            || trade >= 0.5
+            || (trade >= 0.3
+                && (s.route.at_least(0.35) || s.price.at_least(0.3) || s.contact.at_least(0.3)))
+            || s.document.at_least(0.5)
+            || (s.route.at_least(0.5) && (s.price.at_least(0.3) || s.seek.at_least(0.3))));
+    combine(z, conjunction, context)
 }
 
 /// Score for a label: the logistic of `z`, at most [`CAP_WITHOUT_CONJUNCTION`] when the
