@@ -2,6 +2,8 @@
 //! languages): normalise, analyse (normalise + language + lexicon + gazetteer + entities),
 //! and evaluate (analyse + score + policy), single-threaded.
 //!
+//! Also the policy alone on prepared signals (30 CEL rules), and `search-check` per query.
+//!
 //! Run: `cargo bench -p vigie-engine --bench evaluate`. Throughput is reported per item.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -83,6 +85,14 @@ fn stages(c: &mut Criterion) {
             }
         })
     });
+    let contexts: Vec<_> = items.iter().map(|i| engine.policy_context(i)).collect();
+    group.bench_function("policy", |b| {
+        b.iter(|| {
+            for context in &contexts {
+                black_box(engine.apply_policy(context));
+            }
+        })
+    });
     group.bench_function("parse_evaluate_serialize", |b| {
         let lines: Vec<String> = items
             .iter()
@@ -98,5 +108,31 @@ fn stages(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, stages);
+/// `search-check` per query, on the search query set (train and test splits).
+fn search(c: &mut Criterion) {
+    let engine = Engine::embedded().expect("embedded data loads");
+    let queries: Vec<(String, String, String)> = include_str!("../../../data/search/queries.jsonl")
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["id"].as_str().unwrap().to_string(),
+                v["query"].as_str().unwrap().to_string(),
+                v["locale"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let mut group = c.benchmark_group("search");
+    group.throughput(Throughput::Elements(queries.len() as u64));
+    group.bench_function("search_check", |b| {
+        b.iter(|| {
+            for (id, query, locale) in &queries {
+                black_box(engine.search_check(id, query, Some(locale)));
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, stages, search);
 criterion_main!(benches);

@@ -33,6 +33,27 @@ use vigie_policy::notices::{Fill, Notices};
 use vigie_policy::{Policy, PolicyInput};
 use vigie_text::{Analysis, Analyzer, Hints};
 
+/// One item analysed, scored and turned into policy signals ([`Engine::policy_context`]).
+#[derive(Debug, Clone)]
+pub struct PolicyContext {
+    analysis: Analysis,
+    scored: Scored,
+    signals: vigie_policy::signals::Signals,
+    notice_lang: String,
+}
+
+impl PolicyContext {
+    /// The seeking score (`smuggling.solicitation`).
+    pub fn solicitation_score(&self) -> f32 {
+        self.scored.scores.get(Label::SmugglingSolicitation)
+    }
+
+    /// The detected language.
+    pub fn detected_lang(&self) -> &'static str {
+        self.analysis.language.code
+    }
+}
+
 /// The engine. Cheap to share (`&Engine` or `Arc<Engine>`), `Send + Sync`.
 pub struct Engine {
     analyzer: Analyzer,
@@ -144,8 +165,14 @@ impl Engine {
         items.par_iter().map(|item| self.evaluate(item)).collect()
     }
 
-    fn evaluate_unguarded(&self, item: &Item) -> Decision {
+    /// Analyses and scores one item and fills the policy's signals: everything the policy
+    /// needs, computed once (for benchmarks and tools that replay the policy).
+    pub fn policy_context(&self, item: &Item) -> PolicyContext {
         let analysis = self.analyze(item.text(), item.author_country());
+        self.policy_context_for(item, analysis)
+    }
+
+    fn policy_context_for(&self, item: &Item, analysis: Analysis) -> PolicyContext {
         let scored = self.score_analysis(item, &analysis);
         let detected = analysis.language.code;
         let notice_lang = item
@@ -153,7 +180,10 @@ impl Engine {
             .as_deref()
             .filter(|l| !l.is_empty())
             .unwrap_or(if detected == "und" { "en" } else { detected });
-        let notice_lang = notice_lang.strip_suffix("-Latn").unwrap_or(notice_lang);
+        let notice_lang = notice_lang
+            .strip_suffix("-Latn")
+            .unwrap_or(notice_lang)
+            .to_string();
         let signals = self.slots.fill(
             self.policy.schema(),
             item,
@@ -161,13 +191,31 @@ impl Engine {
             self.analyzer.lexicon(),
             &scored.scores,
         );
-        let mut outcome = self.policy.evaluate(PolicyInput {
-            signals: &signals,
-            scores: &scored.scores,
-            evidence: &scored.evidence,
-            scorer_version: self.scorer.version(),
+        PolicyContext {
+            analysis,
+            scored,
+            signals,
             notice_lang,
-        });
+        }
+    }
+
+    /// Applies the policy to a prepared context.
+    pub fn apply_policy(&self, context: &PolicyContext) -> vigie_policy::Outcome {
+        self.policy.evaluate(PolicyInput {
+            signals: &context.signals,
+            scores: &context.scored.scores,
+            evidence: &context.scored.evidence,
+            scorer_version: self.scorer.version(),
+            notice_lang: &context.notice_lang,
+        })
+    }
+
+    fn evaluate_unguarded(&self, item: &Item) -> Decision {
+        let analysis = self.analyze(item.text(), item.author_country());
+        let context = self.policy_context_for(item, analysis);
+        let mut outcome = self.apply_policy(&context);
+        let PolicyContext { analysis, .. } = context;
+        let detected = analysis.language.code;
         self.render_notices(&mut outcome.actions, &outcome.reasons, item, detected);
         self.render_notices(
             &mut outcome.shadow_actions,
@@ -230,18 +278,42 @@ impl Engine {
                 }
             }
         }
-        let fill = Fill {
-            facts: &facts,
-            country: item.author_country(),
-            automated: true,
-        };
         for action in actions.iter_mut() {
             let Some(template) = &action.template else {
                 continue;
             };
             let requested = action.lang.as_deref().unwrap_or("en");
-            action.notice = self.notices.render(template, &[requested, detected], fill);
+            action.notice =
+                self.render_with(template, requested, detected, &facts, item.author_country());
         }
+    }
+
+    /// Renders one template for a reader (see [`Notices::render`] for the fallback chain).
+    pub fn render_notice(
+        &self,
+        template: &str,
+        requested_lang: &str,
+        item_lang: &str,
+        country: Option<&str>,
+    ) -> Option<vigie_core::Notice> {
+        self.render_with(template, requested_lang, item_lang, &[], country)
+    }
+
+    fn render_with(
+        &self,
+        template: &str,
+        requested_lang: &str,
+        item_lang: &str,
+        facts: &[String],
+        country: Option<&str>,
+    ) -> Option<vigie_core::Notice> {
+        let fill = Fill {
+            facts,
+            country,
+            automated: true,
+        };
+        self.notices
+            .render(template, &[requested_lang, item_lang], fill)
     }
 
     /// The decision for an item whose evaluation failed: review, no enforcement.

@@ -54,23 +54,24 @@ impl Engine {
             locale: locale.map(str::to_string),
             ..Item::default()
         };
-        let decision = self.evaluate(&item);
-        let seeking = decision
+        let context = self.policy_context(&item);
+        let outcome = self.apply_policy(&context);
+        let seeking = outcome
             .labels
             .iter()
-            .find(|l| l.label == Label::SmugglingSolicitation);
-        let score = seeking.map_or_else(
-            || self.score(&item).scores.get(Label::SmugglingSolicitation),
-            |l| l.score,
-        );
-        let interstitial = decision
+            .any(|l| l.label == Label::SmugglingSolicitation);
+        let score = context.solicitation_score();
+        let interstitial = outcome
             .actions
             .iter()
             .find(|a| a.action_type == ActionType::ShowHelp)
             .and_then(|a| {
-                let Notice { lang, status, text } = a.notice.clone()?;
+                let template = a.template.as_deref()?;
+                let requested = a.lang.as_deref().unwrap_or("en");
+                let Notice { lang, status, text } =
+                    self.render_notice(template, requested, context.detected_lang(), None)?;
                 Some(Interstitial {
-                    template: a.template.clone().unwrap_or_default(),
+                    template: template.to_string(),
                     lang,
                     status,
                     text,
@@ -78,7 +79,7 @@ impl Engine {
             });
         SearchCheck {
             id: id.to_string(),
-            intent: if seeking.is_some() {
+            intent: if seeking {
                 SearchIntent::SmugglingSeeking
             } else {
                 SearchIntent::Benign

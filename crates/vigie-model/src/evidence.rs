@@ -102,8 +102,8 @@ impl Scorer for EvidenceScorer {
         let solicitation = if s.is_search {
             search_seeking(&s, context)
         } else {
-            let z = 3.4 * s.seek.value + 1.2 * about_trade - 1.8 * s.offer.value - 3.0 * context
-                - 2.6;
+            let z =
+                3.4 * s.seek.value + 1.2 * about_trade - 1.8 * s.offer.value - 3.0 * context - 2.6;
             // A strong seek phrase is specific alone ("je cherche un passeur", "قداش الحرقة").
             let conjunction = s.seek.at_least(0.8)
                 || (s.seek.at_least(0.3) && (trade_words >= 0.3 || s.route.at_least(0.5)));
@@ -137,7 +137,11 @@ impl Scorer for EvidenceScorer {
             ) >= 2;
         // A search for fake documents is someone seeking a way across, not an offer: it
         // counts in the search score above, never as a documents offer.
-        let documents = if s.is_search { gate(z, false).min(0.3) } else { gate(z, conjunction) };
+        let documents = if s.is_search {
+            gate(z, false).min(0.3)
+        } else {
+            gate(z, conjunction)
+        };
         scores.set(Label::SmugglingDocuments, documents);
         scored.evidence[Label::SmugglingDocuments.index()] = facts(
             scores.get(Label::SmugglingDocuments),

@@ -272,3 +272,137 @@ fn scan_writes_exactly_what_the_engine_decides() {
     }
     assert_eq!(from_cli.lines().count(), items.len());
 }
+
+#[test]
+fn policy_check_accepts_the_default_and_names_a_typo() {
+    let output = vigie()
+        .args(["policy", "check", "data/policy/default"])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("30 rules") || stdout.contains(" rules ("),
+        "{stdout}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("data/policy/default"), dir.path());
+    let rules = dir.path().join("rules/ransom.toml");
+    let text = std::fs::read_to_string(&rules).unwrap().replacen(
+        "score.ransom >= 0.5",
+        "score.ransome >= 0.5",
+        1,
+    );
+    std::fs::write(&rules, text).unwrap();
+    let output = vigie()
+        .args(["policy", "check"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("rule `ransom_demand`"), "{stderr}");
+    assert!(
+        stderr.contains("unknown signal `score.ransome` (did you mean `score.ransom`?)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("column 1"), "{stderr}");
+}
+
+#[test]
+fn the_default_policy_passes_its_own_tests() {
+    let output = vigie()
+        .args(["policy", "test", "data/policy/default"])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+}
+
+#[test]
+fn backtest_shows_what_a_policy_change_changes() {
+    // New policy: offers with a contact removed from a score of 0.3 instead of 0.8.
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("data/policy/default"), dir.path());
+    let rules = dir.path().join("rules/advertisement.toml");
+    let text = std::fs::read_to_string(&rules).unwrap().replacen(
+        "score.advertisement >= 0.8 && entities.phone",
+        "score.advertisement >= 0.3 && entities.phone",
+        1,
+    );
+    std::fs::write(&rules, text).unwrap();
+    let out = dir.path().join("changes.jsonl");
+    let items = "{\"id\": \"a\", \"text\": \"Libya to Italy trip next week from Zuwara, $1000 per person, call 0912345678\"}\n\
+                 {\"id\": \"b\", \"text\": \"The coastguard rescued 40 people off Zuwara, IOM said.\"}\n";
+    let mut child = vigie()
+        .args(["backtest", "--baseline", "data/policy/default", "--policy"])
+        .arg(dir.path())
+        .arg("-")
+        .arg("--out")
+        .arg(&out)
+        .current_dir(repo())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(items.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("action remove"), "{stdout}");
+    assert!(stdout.contains("1 items change"), "{stdout}");
+    let changes = lines(&std::fs::read(&out).unwrap());
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0]["id"], "a");
+    assert!(changes[0]["policy"]["actions"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("remove")));
+    assert!(!changes[0]["baseline"]["actions"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("remove")));
+}
+
+#[test]
+fn search_check_prints_intent_score_and_interstitial() {
+    let input = "{\"id\": \"q1\", \"query\": \"passeur libye italie prix\", \"locale\": \"fr\"}\n\
+                 {\"id\": \"q2\", \"query\": \"ferry tanger tarifa billet\", \"locale\": \"fr\"}\n\
+                 {\"id\": \"q3\", \"query\": \"meilleur passeur top 14\"}\n\
+                 {\"id\": \"q4\", \"query\": \"ابحث عن مهرب من زوارة\", \"locale\": \"ar\"}\n\
+                 {\"query\": \"no id\"}\n";
+    let output = run_with_stdin(&["search-check", "-"], input.as_bytes());
+    assert_eq!(output.status.code(), Some(1), "one bad line");
+    let results = lines(&output.stdout);
+    assert_eq!(results.len(), 4);
+    for r in &results {
+        let keys: Vec<&String> = r.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["id", "intent", "score", "interstitial"]);
+    }
+    assert_eq!(results[0]["intent"], "smuggling_seeking");
+    assert_eq!(results[0]["interstitial"]["template"], "seeker.help");
+    assert_eq!(results[0]["interstitial"]["lang"], "fr");
+    assert_eq!(results[1]["intent"], "benign");
+    assert!(results[1]["interstitial"].is_null());
+    assert_eq!(results[3]["intent"], "smuggling_seeking");
+    assert_eq!(results[3]["interstitial"]["lang"], "ar");
+    assert!(String::from_utf8_lossy(&output.stderr)
+        .contains("line 5: invalid query: missing field `id`"));
+}
