@@ -26,7 +26,7 @@ fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(json: &str) -> 
 #[test]
 fn documented_examples_round_trip() {
     let blocks = json_blocks();
-    assert_eq!(blocks.len(), 4, "the contract has four JSON examples");
+    assert_eq!(blocks.len(), 6, "the contract has six JSON examples");
     let item: Item = round_trip(blocks[0]);
     assert_eq!(item.id, "p-123");
     assert_eq!(item.author_country(), Some("LY"));
@@ -37,9 +37,13 @@ fn documented_examples_round_trip() {
     let decision: Decision = round_trip(blocks[1]);
     assert_eq!(decision.labels[0].label, Label::SmugglingAdvertisement);
     assert!(!decision.reasons.is_empty());
-    let _: Entity = round_trip(blocks[2]);
-    let classify: Value = serde_json::from_str(blocks[3]).unwrap();
+    let action: vigie_core::Action = round_trip(blocks[2]);
+    let _: Entity = round_trip(blocks[3]);
+    assert_eq!(action.notice.unwrap().lang, "fr");
+    let classify: Value = serde_json::from_str(blocks[4]).unwrap();
     assert_eq!(classify["scores"].as_object().unwrap().len(), 6);
+    let search: Value = serde_json::from_str(blocks[5]).unwrap();
+    assert_eq!(search["intent"], "smuggling_seeking");
 }
 
 #[test]

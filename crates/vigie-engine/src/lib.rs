@@ -270,14 +270,7 @@ impl Engine {
         item: &Item,
         detected: &str,
     ) {
-        let mut facts: Vec<String> = Vec::new();
-        for reason in reasons {
-            for fact in reason.evidence.iter().take(4) {
-                if !facts.contains(fact) && facts.len() < 6 {
-                    facts.push(fact.clone());
-                }
-            }
-        }
+        let facts = notice_facts(reasons, self.scorer.version());
         for action in actions.iter_mut() {
             let Some(template) = &action.template else {
                 continue;
@@ -347,6 +340,49 @@ impl Engine {
             warnings: vec![format!("engine error: {message}")],
         }
     }
+}
+
+/// The facts an author notice states: each rule's reason sentence, then the entities found
+/// (numbers, links, prices, places), then the words quoted; at most six, no scores.
+fn notice_facts(reasons: &[Reason], scorer_version: &str) -> Vec<String> {
+    const ENTITY_WORDS: [&str; 10] = [
+        "phone ",
+        "whatsapp ",
+        "telegram ",
+        "viber ",
+        "handle ",
+        "money_transfer ",
+        "iban ",
+        "crypto ",
+        "price ",
+        "place ",
+    ];
+    let lines = || reasons.iter().flat_map(|r| r.evidence.iter());
+    let mut facts: Vec<String> = Vec::new();
+    let push = |fact: &String, facts: &mut Vec<String>| {
+        if facts.len() < 6 && !facts.contains(fact) {
+            facts.push(fact.clone());
+        }
+    };
+    for reason in reasons {
+        if let Some(first) = reason
+            .evidence
+            .first()
+            .filter(|f| !f.starts_with(scorer_version))
+        {
+            push(first, &mut facts);
+        }
+    }
+    // Entity facts read `phone +218...`; lexicon facts quote the words (`price "دينار"`).
+    for fact in
+        lines().filter(|f| !f.contains('"') && ENTITY_WORDS.iter().any(|w| f.starts_with(w)))
+    {
+        push(fact, &mut facts);
+    }
+    for fact in lines().filter(|f| f.contains('"')) {
+        push(fact, &mut facts);
+    }
+    facts
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {

@@ -355,3 +355,98 @@ fn a_flood_of_numbers_is_bounded_and_said() {
         d.warnings
     );
 }
+
+#[test]
+fn notices_render_in_every_shipped_language() {
+    let languages = [
+        "ar", "fr", "en", "it", "es", "ti", "am", "so", "ha", "wo", "ps", "fa", "ur", "bn", "tr",
+    ];
+    let templates = [
+        "smuggling.illegal",
+        "documents.illegal",
+        "seeker.help",
+        "seeker.reply",
+        "family.support",
+        "recruitment.warning",
+    ];
+    let catalogue = engine().notices().catalogue();
+    for template in templates {
+        let langs = &catalogue.iter().find(|(t, _)| t == template).unwrap().1;
+        for lang in languages {
+            assert!(langs.iter().any(|l| l == lang), "{template} lacks {lang}");
+            let notice = engine()
+                .render_notice(template, lang, "en", Some("LY"))
+                .unwrap();
+            assert_eq!(notice.lang, lang, "{template}");
+            assert!(matches!(
+                notice.status.as_str(),
+                "machine-draft" | "reviewed"
+            ));
+            let leftover = notice.text.replace("{appeal}", "");
+            assert!(
+                !leftover.contains('{') && !leftover.contains('}'),
+                "{template}/{lang}: {}",
+                notice.text
+            );
+            assert!(notice.text.len() > 80, "{template}/{lang} is too short");
+            if template.ends_with(".illegal") {
+                assert!(
+                    notice.text.contains("Libya Law No. 19 of 2010"),
+                    "{template}/{lang}: law of the author's country"
+                );
+                assert!(
+                    notice.text.contains("{appeal}"),
+                    "{template}/{lang}: appeal left for the platform"
+                );
+            } else {
+                assert!(
+                    notice.text.contains("IOM")
+                        || notice.text.contains("UNHCR")
+                        || notice.text.contains("Red Cross"),
+                    "{template}/{lang}: help lines"
+                );
+            }
+        }
+    }
+    // Fallback: a language without the template falls back to the item's language, then English.
+    let notice = engine()
+        .render_notice("seeker.help", "xx", "fr", None)
+        .unwrap();
+    assert_eq!(notice.lang, "fr");
+    let notice = engine()
+        .render_notice("seeker.help", "xx", "yy", None)
+        .unwrap();
+    assert_eq!(notice.lang, "en");
+}
+
+#[test]
+fn a_warned_author_is_suspended_and_a_first_offender_warned() {
+    let text = "رحلة قادمة من زوارة إلى إيطاليا بداية الأسبوع، مركب خشب، ٢٩٠٠ دينار ليبي للراس، الدفع عند الوصول، واتس 0912345678 للجادين فقط";
+    let first = Item::from_json(
+        &serde_json::json!({"id": "f", "author": {"country": "LY"}, "text": text}).to_string(),
+    )
+    .unwrap();
+    let again = Item::from_json(
+        &serde_json::json!({"id": "g", "author": {"country": "LY", "strikes": 2}, "text": text})
+            .to_string(),
+    )
+    .unwrap();
+    let d1 = engine().evaluate(&first);
+    let d2 = engine().evaluate(&again);
+    assert!(
+        has(&d1, ActionType::Strike) && !has(&d1, ActionType::SuspendAuthor),
+        "{d1:?}"
+    );
+    assert!(has(&d2, ActionType::SuspendAuthor), "{d2:?}");
+    let notice = d1
+        .actions
+        .iter()
+        .find(|a| a.action_type == ActionType::NotifyAuthor)
+        .unwrap();
+    let rendered = notice.notice.as_ref().unwrap();
+    assert_eq!(rendered.lang, "ar");
+    assert!(
+        rendered.text.contains("+218912345678"),
+        "the facts are in the notice"
+    );
+}
