@@ -16,7 +16,7 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
             collect(&path, out);
         } else if matches!(
             path.extension().and_then(|e| e.to_str()),
-            Some("tsv" | "toml" | "txt")
+            Some("tsv" | "toml" | "txt" | "jsonl")
         ) {
             out.push(path);
         }

@@ -56,7 +56,7 @@ impl DataFiles {
         }
     }
 
-    /// Reads the `.tsv`, `.toml` and `.txt` files under `dir`.
+    /// Reads the `.tsv`, `.toml`, `.txt` and `.jsonl` files under `dir`.
     pub fn from_dir(dir: &Path) -> Result<DataFiles, EngineError> {
         let mut files = Vec::new();
         read_dir(dir, dir, &mut files)?;
@@ -102,6 +102,14 @@ impl DataFiles {
         Ok(self)
     }
 
+    /// A file, if present.
+    pub fn get(&self, path: &str) -> Option<&str> {
+        self.files
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, c)| c.as_str())
+    }
+
     /// A file that must exist.
     pub fn required(&self, path: &str) -> Result<(&str, &str), EngineError> {
         self.files
@@ -137,7 +145,7 @@ fn read_dir(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) -> Result<
             read_dir(root, &path, out)?;
         } else if matches!(
             path.extension().and_then(|e| e.to_str()),
-            Some("tsv" | "toml" | "txt")
+            Some("tsv" | "toml" | "txt" | "jsonl")
         ) {
             let contents = std::fs::read_to_string(&path).map_err(io(&path))?;
             let rel = path

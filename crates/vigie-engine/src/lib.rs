@@ -100,7 +100,8 @@ impl Engine {
                 }
             }
         }
-        let scorer: Box<dyn Scorer> = Box::new(EvidenceScorer);
+        let search_model = search_model(&lexicon, files.get("search/queries.jsonl"));
+        let scorer: Box<dyn Scorer> = Box::new(EvidenceScorer::with_search_model(search_model));
         let model_version = format!("{}+data.{}", scorer.version(), files.digest());
         Ok(Engine {
             analyzer: Analyzer::new(lexicon, gazetteer),
@@ -340,6 +341,50 @@ impl Engine {
             warnings: vec![format!("engine error: {message}")],
         }
     }
+}
+
+/// Trains the search-query model: the lexicon's own terms (seeking, actors, boats, routes and
+/// documents as positive; news, legal and personal context as negative) and the train split of
+/// the search query set, when the data has one. The test split is never read.
+fn search_model(
+    lexicon: &vigie_text::lexicon::Lexicon,
+    queries: Option<&str>,
+) -> vigie_model::ngram::NgramClassifier {
+    use vigie_text::lexicon::Category;
+    let mut examples: Vec<(String, bool)> = Vec::new();
+    for term in lexicon.terms() {
+        if term.weight < 0.5 {
+            continue;
+        }
+        let label = match term.category {
+            Category::Seek
+            | Category::Activity
+            | Category::Actor
+            | Category::Vessel
+            | Category::Document
+            | Category::Route => true,
+            Category::News | Category::Legal | Category::Personal => false,
+            _ => continue,
+        };
+        examples.push((term.normalized.clone(), label));
+    }
+    for line in queries.unwrap_or("").lines() {
+        let Ok(query) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if query["split"] != "train" {
+            continue;
+        }
+        let (Some(text), Some(intent)) = (query["query"].as_str(), query["intent"].as_str()) else {
+            continue;
+        };
+        let normalized = vigie_text::normalize::normalize(text)
+            .as_str()
+            .trim()
+            .to_string();
+        examples.push((normalized, intent == "smuggling_seeking"));
+    }
+    vigie_model::ngram::NgramClassifier::train(&examples, Default::default())
 }
 
 /// The facts an author notice states: each rule's reason sentence, then the entities found

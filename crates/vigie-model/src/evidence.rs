@@ -19,6 +19,7 @@
 //! subtracts from every harmful label. `benign` is high when nothing harmful is, and higher
 //! with negative context.
 
+use crate::ngram::NgramClassifier;
 use crate::signals::Signals;
 use crate::{ScoreInput, Scored, Scorer};
 use vigie_core::{Label, LabelScores};
@@ -29,9 +30,27 @@ const CAP_WITHOUT_CONJUNCTION: f32 = 0.35;
 /// Score floor for a label whose conjunction holds (before negative context).
 const FLOOR_WITH_CONJUNCTION: f32 = 0.6;
 
-/// The evidence scorer (no training; the weights are in this file).
+/// The evidence scorer: the weights are in this file; search queries are also read by a
+/// character n-gram classifier when one is given ([`EvidenceScorer::with_search_model`]).
 #[derive(Debug, Clone, Default)]
-pub struct EvidenceScorer;
+pub struct EvidenceScorer {
+    search_model: Option<NgramClassifier>,
+}
+
+impl EvidenceScorer {
+    /// The scorer without a search model.
+    pub fn new() -> EvidenceScorer {
+        EvidenceScorer::default()
+    }
+
+    /// The scorer with a character n-gram model for search queries: the seeking score of a
+    /// query is the mean of the evidence score and the model's probability.
+    pub fn with_search_model(model: NgramClassifier) -> EvidenceScorer {
+        EvidenceScorer {
+            search_model: Some(model),
+        }
+    }
+}
 
 fn sigmoid(z: f32) -> f32 {
     1.0 / (1.0 + (-z).exp())
@@ -39,7 +58,11 @@ fn sigmoid(z: f32) -> f32 {
 
 impl Scorer for EvidenceScorer {
     fn version(&self) -> &str {
-        "evidence-1"
+        if self.search_model.is_some() {
+            "evidence-2+search-ngram"
+        } else {
+            "evidence-2"
+        }
     }
 
     fn score(&self, input: ScoreInput<'_>) -> Scored {
@@ -100,7 +123,18 @@ impl Scorer for EvidenceScorer {
         let about_trade = s.activity.value.max(s.route.value).max(s.logistics.value);
         let trade_words = s.activity.value.max(s.logistics.value);
         let solicitation = if s.is_search {
-            search_seeking(&s, context)
+            let evidence = search_seeking(&s, context);
+            match &self.search_model {
+                Some(model) => {
+                    let text = input.analysis.normalized.as_str();
+                    let cut = (0..=text.len().min(256))
+                        .rev()
+                        .find(|&i| text.is_char_boundary(i))
+                        .unwrap_or(0);
+                    0.5 * evidence + 0.5 * model.predict(&text[..cut])
+                }
+                None => evidence,
+            }
         } else {
             let z =
                 3.4 * s.seek.value + 1.2 * about_trade - 1.8 * s.offer.value - 3.0 * context - 2.6;

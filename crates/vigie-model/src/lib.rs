@@ -9,6 +9,7 @@
 //! demand *and* a threat, captive or payment.
 
 mod evidence;
+pub mod ngram;
 mod signals;
 
 pub use evidence::EvidenceScorer;
