@@ -4,6 +4,9 @@
 //! sees only its [`Scored`] output, so the evidence scorer of today and the trained model of
 //! tomorrow are interchangeable (or combinable) without touching the engine or the policy.
 //!
+//! [`ngram::NgramClassifier`] is a small trainable character n-gram model; the evidence scorer
+//! uses one for search queries when the engine trains it.
+//!
 //! [`EvidenceScorer`] follows the brief's conjunction principle: a single word never makes a
 //! high score; an offer needs intent *and* route, price or contact; a ransom demand needs a
 //! demand *and* a threat, captive or payment.
