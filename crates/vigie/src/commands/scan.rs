@@ -36,6 +36,12 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Status> {
             eprintln!("vigie: {} has no items", input_name(args.input.as_deref()));
         }
         eprintln!("{}", summary.render(started.elapsed()));
+        let rule_errors = engine.policy().error_count();
+        if rule_errors > 0 {
+            eprintln!(
+                "{rule_errors} policy rule evaluation(s) failed: those items went to review with no enforcement (see their warnings)"
+            );
+        }
         if let Some(path) = &args.out {
             eprintln!("decisions written to {}", path.display());
         }
