@@ -496,6 +496,11 @@ fn number(node: &Node, signals: &Signals) -> Option<f64> {
 }
 
 fn compare_numbers(cmp: Cmp, x: f64, y: f64) -> bool {
+    ordered(cmp, &x, &y)
+}
+
+/// A comparison on any ordered type.
+fn ordered<T: PartialOrd + ?Sized>(cmp: Cmp, x: &T, y: &T) -> bool {
     match cmp {
         Cmp::Eq => x == y,
         Cmp::Ne => x != y,
@@ -508,27 +513,10 @@ fn compare_numbers(cmp: Cmp, x: f64, y: f64) -> bool {
 
 fn compare(cmp: Cmp, a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::Str(x), Value::Str(y)) => match cmp {
-            Cmp::Eq => x == y,
-            Cmp::Ne => x != y,
-            Cmp::Lt => x < y,
-            Cmp::Le => x <= y,
-            Cmp::Gt => x > y,
-            Cmp::Ge => x >= y,
-        },
-        (Value::Bool(x), Value::Bool(y)) => match cmp {
-            Cmp::Eq => x == y,
-            Cmp::Ne => x != y,
-            _ => false,
-        },
-        (Value::Int(x), Value::Int(y)) => match cmp {
-            Cmp::Eq => x == y,
-            Cmp::Ne => x != y,
-            Cmp::Lt => x < y,
-            Cmp::Le => x <= y,
-            Cmp::Gt => x > y,
-            Cmp::Ge => x >= y,
-        },
+        (Value::Str(x), Value::Str(y)) => ordered(cmp, x.as_str(), y.as_str()),
+        // Booleans only compare for (in)equality; the type checker allows nothing else.
+        (Value::Bool(x), Value::Bool(y)) => matches!(cmp, Cmp::Eq | Cmp::Ne) && ordered(cmp, x, y),
+        (Value::Int(x), Value::Int(y)) => ordered(cmp, x, y),
         _ => compare_numbers(cmp, as_f64(a), as_f64(b)),
     }
 }

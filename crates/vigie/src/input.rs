@@ -5,7 +5,7 @@ use rayon::prelude::*;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
-use vigie_core::{limits, Item};
+use vigie_core::limits;
 
 /// One input line.
 pub struct Line {
@@ -127,14 +127,6 @@ pub fn line_text(line: &Line) -> Result<Option<&str>, String> {
     Ok((!text.trim().is_empty()).then_some(text))
 }
 
-/// Parses one line into an item, with an error that names the problem.
-pub fn parse_line(line: &Line) -> Result<Option<Item>, String> {
-    match line_text(line)? {
-        Some(text) => Item::from_json(text).map(Some).map_err(|e| e.to_string()),
-        None => Ok(None),
-    }
-}
-
 /// Processes a chunk of raw lines on all cores, keeping their order.
 pub fn process_raw_chunk<T: Send>(
     lines: &[Line],
@@ -147,21 +139,6 @@ pub fn process_raw_chunk<T: Send>(
                 Ok(result) => Outcome::Done(result),
                 Err(message) => Outcome::Bad(message),
             },
-            Ok(None) => Outcome::Blank,
-            Err(message) => Outcome::Bad(message),
-        })
-        .collect()
-}
-
-/// Parses and processes a chunk of lines on all cores, keeping their order.
-pub fn process_chunk<T: Send>(
-    lines: &[Line],
-    process: &(impl Fn(&Item) -> T + Sync),
-) -> Vec<Outcome<T>> {
-    lines
-        .par_iter()
-        .map(|line| match parse_line(line) {
-            Ok(Some(item)) => Outcome::Done(process(&item)),
             Ok(None) => Outcome::Blank,
             Err(message) => Outcome::Bad(message),
         })

@@ -8,7 +8,7 @@ mod scan;
 mod search_check;
 
 use crate::args::{Cli, Command, DataArgs};
-use crate::input::{process_chunk, LineReader, Outcome};
+use crate::input::{process_raw_chunk, LineReader, Outcome};
 use anyhow::Context;
 use indicatif::ProgressBar;
 use std::fs::File;
@@ -81,6 +81,27 @@ fn stream<T: Send>(
     out: &mut dyn Write,
     progress: &ProgressBar,
     process: impl Fn(&Item) -> T + Sync,
+    emit: impl FnMut(&mut dyn Write, T) -> io::Result<()>,
+) -> anyhow::Result<usize> {
+    stream_lines(
+        input,
+        out,
+        progress,
+        |text| {
+            Item::from_json(text)
+                .map(|item| process(&item))
+                .map_err(|e| e.to_string())
+        },
+        emit,
+    )
+}
+
+/// The same for any JSON Lines input: `process` parses and processes one line.
+fn stream_lines<T: Send>(
+    input: Option<&Path>,
+    out: &mut dyn Write,
+    progress: &ProgressBar,
+    process: impl Fn(&str) -> Result<T, String> + Sync,
     mut emit: impl FnMut(&mut dyn Write, T) -> io::Result<()>,
 ) -> anyhow::Result<usize> {
     let name = input_name(input);
@@ -93,7 +114,7 @@ fn stream<T: Send>(
         if lines.is_empty() {
             break;
         }
-        for (line, outcome) in lines.iter().zip(process_chunk(&lines, &process)) {
+        for (line, outcome) in lines.iter().zip(process_raw_chunk(&lines, &process)) {
             match outcome {
                 Outcome::Done(result) => emit(out, result)?,
                 Outcome::Bad(message) => {
