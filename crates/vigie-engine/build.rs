@@ -48,6 +48,13 @@ fn main() {
         .unwrap();
     }
     code.push_str("];\n");
+    let model = data.join("models/default.vgm");
+    println!("cargo:rerun-if-changed={}", model.display());
+    if model.exists() {
+        writeln!(code, "/// The default model embedded at build time.\npub static EMBEDDED_MODEL: Option<&[u8]> = Some(include_bytes!({:?}));", model.display().to_string()).unwrap();
+    } else {
+        code.push_str("/// No default model was present at build time.\npub static EMBEDDED_MODEL: Option<&[u8]> = None;\n");
+    }
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("embedded_data.rs");
     std::fs::write(out, code).unwrap();
 }

@@ -25,6 +25,9 @@ pub enum EngineError {
     /// The policy is wrong.
     #[error(transparent)]
     Policy(#[from] vigie_policy::PolicyError),
+    /// The model file is wrong.
+    #[error("{MODEL_FILE}: {0}")]
+    Model(#[from] vigie_model::linear::ModelError),
     /// A notice template is wrong.
     #[error(transparent)]
     Notices(#[from] vigie_policy::notices::NoticeError),
@@ -36,6 +39,9 @@ pub enum EngineError {
 /// Where the policy lives in the data directory.
 pub const POLICY_DIR: &str = "policy/default/";
 
+/// The default model in the data directory.
+pub const MODEL_FILE: &str = "models/default.vgm";
+
 /// Where the notices live in the data directory.
 pub const NOTICES_DIR: &str = "notices/";
 
@@ -43,6 +49,7 @@ pub const NOTICES_DIR: &str = "notices/";
 #[derive(Debug, Clone, Default)]
 pub struct DataFiles {
     files: Vec<(String, String)>,
+    model: Option<Vec<u8>>,
 }
 
 impl DataFiles {
@@ -53,6 +60,7 @@ impl DataFiles {
                 .iter()
                 .map(|(p, c)| (p.to_string(), c.to_string()))
                 .collect(),
+            model: EMBEDDED_MODEL.map(<[u8]>::to_vec),
         }
     }
 
@@ -61,12 +69,34 @@ impl DataFiles {
         let mut files = Vec::new();
         read_dir(dir, dir, &mut files)?;
         files.sort();
-        Ok(DataFiles { files })
+        let model_path = dir.join(MODEL_FILE);
+        let model = if model_path.exists() {
+            Some(
+                std::fs::read(&model_path).map_err(|source| EngineError::Io {
+                    path: model_path,
+                    source,
+                })?,
+            )
+        } else {
+            None
+        };
+        Ok(DataFiles { files, model })
     }
 
     /// A data set from in-memory files (tests, tools).
     pub fn from_vec(files: Vec<(String, String)>) -> DataFiles {
-        DataFiles { files }
+        DataFiles { files, model: None }
+    }
+
+    /// The model file's bytes, if the data has one.
+    pub fn model(&self) -> Option<&[u8]> {
+        self.model.as_deref()
+    }
+
+    /// The same data with another model (or none).
+    pub fn with_model(mut self, model: Option<Vec<u8>>) -> DataFiles {
+        self.model = model;
+        self
     }
 
     /// The lexicon files (`lexicon/*.tsv`).
@@ -128,6 +158,9 @@ impl DataFiles {
             hasher.update([0]);
             hasher.update(contents.as_bytes());
             hasher.update([0]);
+        }
+        if let Some(model) = &self.model {
+            hasher.update(model);
         }
         let digest = hasher.finalize();
         digest[..6].iter().map(|b| format!("{b:02x}")).collect()

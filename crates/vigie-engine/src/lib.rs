@@ -19,11 +19,12 @@ mod data;
 mod policy_signals;
 mod search;
 
-pub use data::{DataFiles, EngineError, NOTICES_DIR, POLICY_DIR};
+pub use data::{DataFiles, EngineError, MODEL_FILE, NOTICES_DIR, POLICY_DIR};
 pub use search::{SearchCheck, SearchIntent};
 
 use policy_signals::SignalSlots;
 use rayon::prelude::*;
+use sha2::Digest;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use vigie_core::{
     Action, ActionType, Decision, Item, Label, LabelScore, Priority, Reason, Severity, Verdict,
@@ -101,7 +102,18 @@ impl Engine {
             }
         }
         let search_model = search_model(&lexicon, files.get("search/queries.jsonl"));
-        let scorer: Box<dyn Scorer> = Box::new(EvidenceScorer::with_search_model(search_model));
+        let evidence = EvidenceScorer::with_search_model(search_model);
+        let scorer: Box<dyn Scorer> = match files.model() {
+            Some(bytes) => {
+                let model = vigie_model::linear::LinearModel::from_bytes(bytes)?;
+                let digest: String = sha2::Sha256::digest(bytes)[..4]
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                Box::new(vigie_model::CombinedScorer::new(evidence, model, &digest))
+            }
+            None => Box::new(evidence),
+        };
         let model_version = format!("{}+data.{}", scorer.version(), files.digest());
         Ok(Engine {
             analyzer: Analyzer::new(lexicon, gazetteer),
@@ -116,6 +128,21 @@ impl Engine {
     /// The notices.
     pub fn notices(&self) -> &Notices {
         &self.notices
+    }
+
+    /// What the trained model reads of one item (for training and evaluation).
+    pub fn model_example(&self, item: &Item) -> vigie_model::linear::Example {
+        let analysis = self.analyze(item.text(), item.author_country());
+        vigie_model::example(ScoreInput {
+            item,
+            analysis: &analysis,
+            lexicon: self.analyzer.lexicon(),
+        })
+    }
+
+    /// The scorer's version.
+    pub fn scorer_version(&self) -> &str {
+        self.scorer.version()
     }
 
     /// The text pipeline (for `inspect` and tools that write lexicons).
@@ -191,6 +218,7 @@ impl Engine {
             &analysis,
             self.analyzer.lexicon(),
             &scored.scores,
+            scored.model.as_ref(),
         );
         PolicyContext {
             analysis,

@@ -11,6 +11,7 @@ use vigie_text::Analysis;
 #[derive(Debug, Clone)]
 pub struct SignalSlots {
     scores: [usize; 6],
+    model: [usize; 6],
     categories: [usize; 19],
     entities: [usize; 10],
     entities_total: usize,
@@ -37,6 +38,7 @@ impl SignalSlots {
     pub fn new(schema: &Schema) -> SignalSlots {
         SignalSlots {
             scores: LABEL_NAMES.map(|n| slot(schema, &format!("score.{n}"))),
+            model: LABEL_NAMES.map(|n| slot(schema, &format!("model.{n}"))),
             categories: CATEGORY_NAMES.map(|n| slot(schema, &format!("lexicon.{n}"))),
             entities: ENTITY_NAMES.map(|n| slot(schema, &format!("entities.{n}"))),
             entities_total: slot(schema, "entities.total"),
@@ -60,6 +62,7 @@ impl SignalSlots {
         analysis: &Analysis,
         lexicon: &Lexicon,
         scores: &LabelScores,
+        model: Option<&LabelScores>,
     ) -> Signals {
         let mut signals = schema.values();
         for label in Label::ALL {
@@ -67,6 +70,12 @@ impl SignalSlots {
                 self.scores[label.index()],
                 Value::Double(f64::from(scores.get(label))),
             );
+            if let Some(model) = model {
+                signals.set(
+                    self.model[label.index()],
+                    Value::Double(f64::from(model.get(label))),
+                );
+            }
         }
         // Lexicon categories: noisy-OR of the weights of the distinct terms found.
         let mut strength = [0.0f64; 19];

@@ -11,10 +11,13 @@
 //! high score; an offer needs intent *and* route, price or contact; a ransom demand needs a
 //! demand *and* a threat, captive or payment.
 
+mod combined;
 mod evidence;
+pub mod linear;
 pub mod ngram;
 mod signals;
 
+pub use combined::{example, CombinedScorer};
 pub use evidence::EvidenceScorer;
 pub use signals::Signals;
 
@@ -41,6 +44,8 @@ pub struct Scored {
     /// Per label (indexed by [`Label::index`]), the facts that raised its score, one short
     /// line each, as they will appear in a statement of reasons.
     pub evidence: [Vec<String>; 6],
+    /// The trained model's own probabilities, when a model is loaded.
+    pub model: Option<LabelScores>,
 }
 
 impl Scored {

@@ -1,0 +1,95 @@
+//! The evidence scorer and the trained model behind one [`Scorer`]: each label's score is the
+//! mean of the two, and the policy also sees the model's own probabilities.
+
+use crate::linear::{self, Example, LinearModel};
+use crate::{EvidenceScorer, ScoreInput, Scored, Scorer};
+use vigie_core::{EntityType, ItemKind, Label, LabelScores};
+
+/// What the trained model reads of one item.
+pub fn example(input: ScoreInput<'_>) -> Example {
+    let mut categories = [0.0f32; 19];
+    for hit in &input.analysis.lexicon_hits {
+        let term = &input.lexicon.terms()[hit.term];
+        let slot = &mut categories[term.category.index()];
+        *slot = 1.0 - (1.0 - *slot) * (1.0 - term.weight);
+    }
+    let mut entities = [0.0f32; 10];
+    for entity in &input.analysis.entities {
+        entities[entity_index(entity.entity_type)] += 1.0;
+    }
+    Example {
+        text: input.analysis.normalized.as_str().to_string(),
+        categories,
+        entities,
+        lang: input.analysis.language.code.to_string(),
+        kind: input.item.kind.map(kind_index),
+    }
+}
+
+fn entity_index(entity_type: EntityType) -> usize {
+    entity_type as usize
+}
+
+fn kind_index(kind: ItemKind) -> usize {
+    kind as usize
+}
+
+/// Evidence scorer plus trained model.
+#[derive(Debug, Clone)]
+pub struct CombinedScorer {
+    evidence: EvidenceScorer,
+    model: LinearModel,
+    version: String,
+}
+
+impl CombinedScorer {
+    /// Combines `evidence` with `model`; `model_version` names the model (its file's digest).
+    pub fn new(
+        evidence: EvidenceScorer,
+        model: LinearModel,
+        model_version: &str,
+    ) -> CombinedScorer {
+        CombinedScorer {
+            version: format!("{}+model.{model_version}", evidence.version()),
+            evidence,
+            model,
+        }
+    }
+
+    /// The model's calibrated probabilities for one item.
+    pub fn model_probabilities(&self, input: ScoreInput<'_>) -> LabelScores {
+        let p = self.model.predict(&linear::features(&example(input)));
+        let mut scores = LabelScores::default();
+        for label in Label::ALL {
+            scores.set(label, p[label.index()]);
+        }
+        scores
+    }
+}
+
+impl Scorer for CombinedScorer {
+    fn version(&self) -> &str {
+        &self.version
+    }
+
+    fn score(&self, input: ScoreInput<'_>) -> Scored {
+        let mut scored = self.evidence.score(input);
+        let model = self.model_probabilities(input);
+        let mut combined = LabelScores::default();
+        for label in Label::ALL {
+            combined.set(
+                label,
+                0.5 * scored.scores.get(label) + 0.5 * model.get(label),
+            );
+        }
+        for label in Label::ALL {
+            let p = model.get(label);
+            if p >= 0.3 {
+                scored.evidence[label.index()].push(format!("model {label}={p:.2}"));
+            }
+        }
+        scored.model = Some(model);
+        scored.scores = combined;
+        scored
+    }
+}

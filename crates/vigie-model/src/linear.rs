@@ -1,0 +1,540 @@
+//! The trainable text model: multinomial logistic regression over hashed character n-grams,
+//! word unigrams and bigrams, plus the lexicon categories, entity types, language and item
+//! kind as dense features. Class-weighted, trained with Adagrad, deterministic from a seed,
+//! calibrated by temperature scaling on the dev split.
+//!
+//! The model file is binary: the magic `VIGIEMDL`, a format version, a JSON metadata block
+//! (labels, feature settings, training-data hash, metrics, seed) and the non-zero weights.
+
+use vigie_core::Label;
+
+/// Hashed feature buckets.
+pub const BUCKETS: usize = 1 << 18;
+/// Dense features after the hashed ones: 19 lexicon categories, 10 entity types, 24 languages,
+/// 9 item kinds.
+pub const DENSE: usize = 19 + 10 + LANGS.len() + 9;
+/// Total feature width.
+pub const WIDTH: usize = BUCKETS + DENSE;
+/// Model file format version.
+pub const FORMAT_VERSION: u32 = 1;
+const MAGIC: &[u8; 8] = b"VIGIEMDL";
+
+/// Languages with a dense feature.
+pub const LANGS: [&str; 24] = [
+    "ar", "ar-Latn", "fr", "en", "it", "es", "pt", "de", "nl", "tr", "ti", "am", "so", "ha", "wo",
+    "ps", "prs", "fa", "ur", "bn", "pcm", "ckb", "ru", "und",
+];
+
+/// What the model reads of one item, already extracted by the text pipeline.
+#[derive(Debug, Clone, Default)]
+pub struct Example {
+    /// Normalised text.
+    pub text: String,
+    /// Lexicon category strengths, by `Category::index`.
+    pub categories: [f32; 19],
+    /// Entity counts, by entity type order.
+    pub entities: [f32; 10],
+    /// Detected language code.
+    pub lang: String,
+    /// Item kind index (0..9), if known.
+    pub kind: Option<usize>,
+}
+
+/// A sparse feature vector.
+pub type Features = Vec<(u32, f32)>;
+
+fn fnv(seed: u64, bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
+    for &b in bytes {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+fn add(features: &mut Features, index: u32, value: f32) {
+    match features.iter_mut().find(|(i, _)| *i == index) {
+        Some((_, v)) => *v += value,
+        None => features.push((index, value)),
+    }
+}
+
+/// The hashed text features of a normalised text, with the n-gram each bucket came from
+/// (for explanations) when `names` is given.
+pub fn text_features(text: &str, mut names: Option<&mut Vec<(u32, String)>>) -> Features {
+    let mut features: Features = Vec::with_capacity(text.len() * 3);
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || (c.is_ascii_punctuation() && c != '\'' && c != '_'))
+        .filter(|w| !w.is_empty())
+        .take(400)
+        .collect();
+    let mut buffer = String::new();
+    for word in &words {
+        buffer.clear();
+        buffer.push(' ');
+        buffer.push_str(word);
+        buffer.push(' ');
+        let chars: Vec<usize> = buffer
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain([buffer.len()])
+            .collect();
+        let n_chars = chars.len() - 1;
+        for n in 2..=4 {
+            if n_chars < n {
+                continue;
+            }
+            for start in 0..=n_chars - n {
+                let gram = &buffer[chars[start]..chars[start + n]];
+                let index = (fnv(1, gram.as_bytes()) % BUCKETS as u64) as u32;
+                add(&mut features, index, 1.0);
+                if let Some(names) = names.as_deref_mut() {
+                    names.push((index, format!("chars \"{}\"", gram.trim())));
+                }
+            }
+        }
+        let index = (fnv(2, word.as_bytes()) % BUCKETS as u64) as u32;
+        add(&mut features, index, 1.0);
+        if let Some(names) = names.as_deref_mut() {
+            names.push((index, format!("word \"{word}\"")));
+        }
+    }
+    for pair in words.windows(2) {
+        let joined = format!("{} {}", pair[0], pair[1]);
+        let index = (fnv(3, joined.as_bytes()) % BUCKETS as u64) as u32;
+        add(&mut features, index, 1.0);
+        if let Some(names) = names.as_deref_mut() {
+            names.push((index, format!("words \"{joined}\"")));
+        }
+    }
+    for (_, value) in features.iter_mut() {
+        *value = 1.0 + value.ln();
+    }
+    let norm = features.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        for (_, value) in features.iter_mut() {
+            *value /= norm;
+        }
+    }
+    features
+}
+
+/// All features of one example: hashed text features then dense ones.
+pub fn features(example: &Example) -> Features {
+    let mut features = text_features(&example.text, None);
+    push_dense(example, &mut features);
+    features
+}
+
+fn push_dense(example: &Example, features: &mut Features) {
+    let mut offset = BUCKETS as u32;
+    for (i, v) in example.categories.iter().enumerate() {
+        if *v > 0.0 {
+            features.push((offset + i as u32, *v));
+        }
+    }
+    offset += 19;
+    for (i, v) in example.entities.iter().enumerate() {
+        if *v > 0.0 {
+            features.push((offset + i as u32, (1.0 + v).ln()));
+        }
+    }
+    offset += 10;
+    if let Some(i) = LANGS.iter().position(|l| *l == example.lang) {
+        features.push((offset + i as u32, 1.0));
+    }
+    offset += LANGS.len() as u32;
+    if let Some(kind) = example.kind {
+        features.push((offset + kind as u32, 1.0));
+    }
+}
+
+/// Names of the dense features, for explanations.
+pub fn dense_name(index: usize, category_names: &[&str]) -> String {
+    let i = index - BUCKETS;
+    if i < 19 {
+        format!("lexicon {}", category_names.get(i).copied().unwrap_or("?"))
+    } else if i < 29 {
+        format!("entity #{}", i - 19)
+    } else if i < 29 + LANGS.len() {
+        format!("language {}", LANGS[i - 29])
+    } else {
+        format!("item kind #{}", i - 29 - LANGS.len())
+    }
+}
+
+/// Training settings (recorded in the model file).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Settings {
+    /// Passes over the training examples.
+    pub epochs: usize,
+    /// Adagrad learning rate.
+    pub learning_rate: f32,
+    /// L2 penalty.
+    pub l2: f32,
+    /// Shuffle seed.
+    pub seed: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            epochs: 12,
+            learning_rate: 0.4,
+            l2: 1e-6,
+            seed: 42,
+        }
+    }
+}
+
+/// A trained model: weights per label and a calibration temperature.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinearModel {
+    /// `WIDTH × 6` weights, feature-major.
+    weights: Vec<f32>,
+    bias: [f32; 6],
+    /// Temperature dividing the logits (calibrated on dev).
+    pub temperature: f32,
+    /// Metadata written with the weights.
+    pub meta: serde_json::Value,
+}
+
+/// A model file that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ModelError {
+    /// Not a Vigie model (bad magic).
+    #[error("not a Vigie model file (it does not start with VIGIEMDL)")]
+    NotAModel,
+    /// A model written by another format version.
+    #[error("model format version {found}, this build reads version {expected}: retrain with `vigie train`")]
+    Version {
+        /// The file's version.
+        found: u32,
+        /// The version this build reads.
+        expected: u32,
+    },
+    /// Truncated or corrupt.
+    #[error("corrupt model file: {0}")]
+    Corrupt(String),
+}
+
+fn softmax(logits: &mut [f32; 6]) {
+    let max = logits.iter().cloned().fold(f32::MIN, f32::max);
+    let mut sum = 0.0;
+    for l in logits.iter_mut() {
+        *l = (*l - max).exp();
+        sum += *l;
+    }
+    for l in logits.iter_mut() {
+        *l /= sum;
+    }
+}
+
+impl LinearModel {
+    /// Trains on `(features, label)` pairs. Classes are weighted to balance.
+    pub fn train(
+        examples: &[(Features, Label)],
+        settings: Settings,
+        mut progress: impl FnMut(usize),
+    ) -> LinearModel {
+        let mut counts = [0usize; 6];
+        for (_, label) in examples {
+            counts[label.index()] += 1;
+        }
+        let total = examples.len().max(1) as f32;
+        let class_weight: Vec<f32> = counts
+            .iter()
+            .map(|&c| {
+                if c == 0 {
+                    0.0
+                } else {
+                    total / (6.0 * c as f32)
+                }
+            })
+            .collect();
+        let mut weights = vec![0.0f32; WIDTH * 6];
+        let mut squared = vec![1e-8f32; WIDTH * 6];
+        let mut bias = [0.0f32; 6];
+        let mut bias_squared = [1e-8f32; 6];
+        let mut order: Vec<usize> = (0..examples.len()).collect();
+        let mut rng = settings.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        for epoch in 0..settings.epochs {
+            for i in (1..order.len()).rev() {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                order.swap(i, (rng % (i as u64 + 1)) as usize);
+            }
+            for &idx in &order {
+                let (x, label) = &examples[idx];
+                let mut p = bias;
+                for (f, v) in x {
+                    let row = &weights[*f as usize * 6..*f as usize * 6 + 6];
+                    for k in 0..6 {
+                        p[k] += row[k] * v;
+                    }
+                }
+                softmax(&mut p);
+                let cw = class_weight[label.index()];
+                for k in 0..6 {
+                    let gradient = (p[k] - if k == label.index() { 1.0 } else { 0.0 }) * cw;
+                    if gradient.abs() < 1e-7 {
+                        continue;
+                    }
+                    for (f, v) in x {
+                        let at = *f as usize * 6 + k;
+                        let g = gradient * v + settings.l2 * weights[at];
+                        squared[at] += g * g;
+                        weights[at] -= settings.learning_rate * g / squared[at].sqrt();
+                    }
+                    bias_squared[k] += gradient * gradient;
+                    bias[k] -= settings.learning_rate * gradient / bias_squared[k].sqrt();
+                }
+            }
+            progress(epoch + 1);
+        }
+        LinearModel {
+            weights,
+            bias,
+            temperature: 1.0,
+            meta: serde_json::Value::Null,
+        }
+    }
+
+    /// Raw logits.
+    pub fn logits(&self, x: &Features) -> [f32; 6] {
+        let mut l = self.bias;
+        for (f, v) in x {
+            let f = *f as usize;
+            if f >= WIDTH {
+                continue;
+            }
+            let row = &self.weights[f * 6..f * 6 + 6];
+            for k in 0..6 {
+                l[k] += row[k] * v;
+            }
+        }
+        l
+    }
+
+    /// Calibrated probabilities per label (in `Label::ALL` order).
+    pub fn predict(&self, x: &Features) -> [f32; 6] {
+        let mut l = self.logits(x);
+        for v in l.iter_mut() {
+            *v /= self.temperature;
+        }
+        softmax(&mut l);
+        l
+    }
+
+    /// Fits the temperature on held-out examples (minimum negative log-likelihood).
+    pub fn calibrate(&mut self, examples: &[(Features, Label)]) {
+        if examples.is_empty() {
+            return;
+        }
+        let logits: Vec<([f32; 6], usize)> = examples
+            .iter()
+            .map(|(x, l)| (self.logits(x), l.index()))
+            .collect();
+        let nll = |t: f32| -> f64 {
+            logits
+                .iter()
+                .map(|(l, y)| {
+                    let mut p = *l;
+                    for v in p.iter_mut() {
+                        *v /= t;
+                    }
+                    softmax(&mut p);
+                    -f64::from(p[*y].max(1e-9)).ln()
+                })
+                .sum()
+        };
+        let mut best = (1.0f32, nll(1.0));
+        let mut t = 0.3f32;
+        while t <= 4.0 {
+            let value = nll(t);
+            if value < best.1 {
+                best = (t, value);
+            }
+            t += 0.05;
+        }
+        self.temperature = best.0;
+    }
+
+    /// The weight of one feature for one label.
+    pub fn weight(&self, feature: u32, label: Label) -> f32 {
+        self.weights[feature as usize * 6 + label.index()]
+    }
+
+    /// Writes the model: magic, version, metadata, then the non-zero rows.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let meta = serde_json::to_vec(&self.meta).expect("metadata serialises");
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(meta.len() as u32).to_le_bytes());
+        out.extend_from_slice(&meta);
+        out.extend_from_slice(&self.temperature.to_le_bytes());
+        for b in self.bias {
+            out.extend_from_slice(&b.to_le_bytes());
+        }
+        let rows: Vec<usize> = (0..WIDTH)
+            .filter(|f| self.weights[f * 6..f * 6 + 6].iter().any(|w| *w != 0.0))
+            .collect();
+        out.extend_from_slice(&(rows.len() as u32).to_le_bytes());
+        for f in rows {
+            out.extend_from_slice(&(f as u32).to_le_bytes());
+            for w in &self.weights[f * 6..f * 6 + 6] {
+                out.extend_from_slice(&w.to_le_bytes());
+            }
+        }
+        out
+    }
+
+    /// Reads a model written by [`LinearModel::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<LinearModel, ModelError> {
+        let mut at = 0usize;
+        let mut take = |n: usize| -> Result<&[u8], ModelError> {
+            let slice = bytes
+                .get(at..at + n)
+                .ok_or_else(|| ModelError::Corrupt(format!("truncated at byte {at}")))?;
+            at += n;
+            Ok(slice)
+        };
+        if take(8)? != MAGIC {
+            return Err(ModelError::NotAModel);
+        }
+        let u32_at = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let f32_at = |b: &[u8]| f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let version = u32_at(take(4)?);
+        if version != FORMAT_VERSION {
+            return Err(ModelError::Version {
+                found: version,
+                expected: FORMAT_VERSION,
+            });
+        }
+        let meta_len = u32_at(take(4)?) as usize;
+        let meta: serde_json::Value = serde_json::from_slice(take(meta_len)?)
+            .map_err(|e| ModelError::Corrupt(format!("metadata: {e}")))?;
+        let temperature = f32_at(take(4)?);
+        let mut bias = [0.0f32; 6];
+        for b in bias.iter_mut() {
+            *b = f32_at(take(4)?);
+        }
+        let rows = u32_at(take(4)?) as usize;
+        let mut weights = vec![0.0f32; WIDTH * 6];
+        for _ in 0..rows {
+            let f = u32_at(take(4)?) as usize;
+            if f >= WIDTH {
+                return Err(ModelError::Corrupt(format!("feature {f} out of range")));
+            }
+            for k in 0..6 {
+                weights[f * 6 + k] = f32_at(take(4)?);
+            }
+        }
+        if at != bytes.len() {
+            return Err(ModelError::Corrupt(format!(
+                "{} trailing bytes",
+                bytes.len() - at
+            )));
+        }
+        if !(temperature.is_finite() && temperature > 0.0) {
+            return Err(ModelError::Corrupt("bad temperature".to_string()));
+        }
+        Ok(LinearModel {
+            weights,
+            bias,
+            temperature,
+            meta,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example(text: &str) -> Features {
+        features(&Example {
+            text: text.to_string(),
+            ..Example::default()
+        })
+    }
+
+    fn toy() -> Vec<(Features, Label)> {
+        [
+            (
+                "boat to italy price 1000 contact whatsapp",
+                Label::SmugglingAdvertisement,
+            ),
+            (
+                "trip tonight zodiac places left call me",
+                Label::SmugglingAdvertisement,
+            ),
+            (
+                "i am looking for a smuggler to italy",
+                Label::SmugglingSolicitation,
+            ),
+            (
+                "who knows a connection man agadez",
+                Label::SmugglingSolicitation,
+            ),
+            (
+                "fake passport schengen visa for sale",
+                Label::SmugglingDocuments,
+            ),
+            (
+                "housemaid job dubai free visa pay later",
+                Label::TraffickingRecruitment,
+            ),
+            (
+                "send the money or he dies we hold your son",
+                Label::ExtortionRansom,
+            ),
+            ("coastguard rescued forty people news", Label::Benign),
+            ("football match tonight great pass", Label::Benign),
+        ]
+        .iter()
+        .map(|(t, l)| (example(t), *l))
+        .collect()
+    }
+
+    #[test]
+    fn training_is_deterministic_and_the_file_round_trips() {
+        let a = LinearModel::train(&toy(), Settings::default(), |_| {});
+        let b = LinearModel::train(&toy(), Settings::default(), |_| {});
+        assert_eq!(a.to_bytes(), b.to_bytes());
+        let back = LinearModel::from_bytes(&a.to_bytes()).unwrap();
+        let x = example("looking for smuggler");
+        assert_eq!(a.predict(&x), back.predict(&x));
+        let p = a.predict(&example("send money or he dies"));
+        assert_eq!(
+            Label::ALL[p
+                .iter()
+                .enumerate()
+                .max_by(|x, y| x.1.total_cmp(y.1))
+                .unwrap()
+                .0],
+            Label::ExtortionRansom
+        );
+    }
+
+    #[test]
+    fn bad_files_are_named() {
+        assert_eq!(
+            LinearModel::from_bytes(b"PK\x03\x04...."),
+            Err(ModelError::NotAModel)
+        );
+        let mut bytes = LinearModel::train(&toy(), Settings::default(), |_| {}).to_bytes();
+        bytes[8] = 9;
+        assert!(matches!(
+            LinearModel::from_bytes(&bytes),
+            Err(ModelError::Version { found: 9, .. })
+        ));
+        let bytes = LinearModel::train(&toy(), Settings::default(), |_| {}).to_bytes();
+        assert!(matches!(
+            LinearModel::from_bytes(&bytes[..bytes.len() - 3]),
+            Err(ModelError::Corrupt(_))
+        ));
+    }
+}
