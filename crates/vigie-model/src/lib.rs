@@ -12,6 +12,7 @@
 //! demand *and* a threat, captive or payment.
 
 mod combined;
+pub mod eval;
 mod evidence;
 pub mod linear;
 pub mod ngram;

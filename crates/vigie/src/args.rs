@@ -82,6 +82,99 @@ or \"intent\": \"benign\" with \"interstitial\": null.
 Example:
   echo '{\"id\": \"q1\", \"query\": \"passeur libye italie prix\"}' | vigie search-check -")]
     SearchCheck(SearchCheckArgs),
+    /// Train the text model on a labelled corpus (split train/dev/test by family).
+    #[command(after_help = "\
+Examples:
+  vigie train --data data/corpus --out data/models/default.vgm
+  vigie train --data data/corpus --out /tmp/m.vgm --seed 7 --epochs 20
+
+The corpus is JSON Lines ({id, text, label, lang, kind, family}), a file or a directory of
+.jsonl files. Families are split 70/15/15 into train/dev/test by a stable hash. The model is
+calibrated on dev and its dev and test metrics are written into the file. Same corpus, seed
+and settings: the same model bytes.")]
+    Train(TrainArgs),
+    /// Evaluate the model and the scorer on a labelled corpus split.
+    #[command(after_help = "\
+Examples:
+  vigie eval --data data/corpus
+  vigie eval --data data/corpus --split dev --model /tmp/m.vgm --curves pr.svg
+
+Prints per-label precision/recall/F1, macro-F1, the benign false-positive rate, ransom recall,
+a per-language table and the confusion matrix, for the combined scorer (what decisions use),
+with the model alone and the evidence scorer alone for comparison.")]
+    Eval(EvalArgs),
+    /// Show the features that drove each score for one text.
+    #[command(
+        after_help = "Example:\n  vigie explain \"رحلة قادمة من زوارة لإيطاليا 2900 دينار واتس 0912345678\""
+    )]
+    Explain(ExplainArgs),
+    /// Pick the items a reviewer should label next (the model is least sure about them).
+    #[command(after_help = "Example:\n  vigie sample --uncertain 50 items.jsonl > to-label.jsonl")]
+    Sample(SampleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// Model file to use instead of the data's default model.
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// Data directory (lexicon, places, policy) instead of the embedded one.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// The labelled corpus: a JSON Lines file or a directory of them.
+    #[arg(long, value_name = "PATH")]
+    pub data: PathBuf,
+    /// Where to write the model.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Shuffle seed.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Passes over the training split.
+    #[arg(long, default_value_t = 12)]
+    pub epochs: usize,
+    /// Data directory (lexicon, places, policy) instead of the embedded one.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The labelled corpus: a JSON Lines file or a directory of them.
+    #[arg(long, value_name = "PATH")]
+    pub data: PathBuf,
+    /// The split to evaluate: train, dev or test.
+    #[arg(long, default_value = "test")]
+    pub split: String,
+    /// Write precision-recall curves here (SVG).
+    #[arg(long, value_name = "FILE")]
+    pub curves: Option<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The text; `-` reads standard input.
+    pub text: String,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// How many items to pick.
+    #[arg(long, value_name = "N")]
+    pub uncertain: usize,
+    /// Items as JSON Lines; `-` reads standard input.
+    #[arg(value_name = "FILE|-")]
+    pub input: Option<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelArgs,
 }
 
 #[derive(Debug, Subcommand)]

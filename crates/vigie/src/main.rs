@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod corpus;
 mod input;
 mod summary;
 

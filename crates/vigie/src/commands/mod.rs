@@ -2,10 +2,14 @@
 
 mod backtest;
 mod classify;
+mod eval;
+mod explain;
 mod inspect;
 mod policy;
+mod sample;
 mod scan;
 mod search_check;
+mod train;
 
 use crate::args::{Cli, Command, DataArgs};
 use crate::input::{process_raw_chunk, LineReader, Outcome};
@@ -34,7 +38,27 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Policy(command) => policy::run(command),
         Command::Backtest(args) => backtest::run(args),
         Command::SearchCheck(args) => search_check::run(args),
+        Command::Train(args) => train::run(args),
+        Command::Eval(args) => eval::run(args),
+        Command::Explain(args) => explain::run(args),
+        Command::Sample(args) => sample::run(args),
     }
+}
+
+/// The data files for the model commands: `--data-dir` or embedded, with `--model` (or the
+/// data's own model; `None` in `model` keeps it).
+fn model_data(args: &crate::args::ModelArgs) -> anyhow::Result<DataFiles> {
+    let files = match &args.data_dir {
+        Some(dir) => DataFiles::from_dir(dir)
+            .with_context(|| format!("reading the data directory {}", dir.display()))?,
+        None => DataFiles::embedded(),
+    };
+    Ok(match &args.model {
+        Some(path) => files.with_model(Some(
+            std::fs::read(path).with_context(|| format!("reading the model {}", path.display()))?,
+        )),
+        None => files,
+    })
 }
 
 /// The data files from `--data DIR` or the embedded defaults.

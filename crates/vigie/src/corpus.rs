@@ -1,0 +1,113 @@
+//! The labelled corpus (`data/corpus/*.jsonl`): items with a label, a language and a family,
+//! split into train, dev and test by family so that the test set measures generalisation.
+
+use anyhow::Context;
+use serde::Deserialize;
+use std::path::Path;
+use vigie_core::{Item, ItemKind, Label};
+
+/// One labelled item.
+#[derive(Debug, Clone)]
+pub struct Labelled {
+    pub item: Item,
+    pub label: Label,
+    pub lang: String,
+    pub family: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Line {
+    id: String,
+    text: String,
+    label: Label,
+    lang: String,
+    #[serde(default)]
+    kind: Option<ItemKind>,
+    family: String,
+}
+
+/// Which part of the corpus an item is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Split {
+    Train,
+    Dev,
+    Test,
+}
+
+impl Split {
+    pub fn parse(name: &str) -> Option<Split> {
+        match name {
+            "train" => Some(Split::Train),
+            "dev" => Some(Split::Dev),
+            "test" => Some(Split::Test),
+            _ => None,
+        }
+    }
+}
+
+/// The split of a family: a stable hash, 70% train, 15% dev, 15% test.
+pub fn split_of(family: &str) -> Split {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in family.bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    match hash % 100 {
+        0..=69 => Split::Train,
+        70..=84 => Split::Dev,
+        _ => Split::Test,
+    }
+}
+
+/// Loads a corpus file, or every `.jsonl` file of a directory (sorted). Bad lines are errors
+/// naming the file and line: a corpus is curated data.
+pub fn load(path: &Path) -> anyhow::Result<(Vec<Labelled>, String)> {
+    let mut files = Vec::new();
+    if path.is_dir() {
+        for entry in
+            std::fs::read_dir(path).with_context(|| format!("reading {}", path.display()))?
+        {
+            let p = entry?.path();
+            if p.extension().is_some_and(|e| e == "jsonl") {
+                files.push(p);
+            }
+        }
+        files.sort();
+    } else {
+        files.push(path.to_path_buf());
+    }
+    let mut items = Vec::new();
+    let mut hasher_input = Vec::new();
+    for file in &files {
+        let text =
+            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        hasher_input.extend_from_slice(text.as_bytes());
+        for (idx, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let parsed: Line = serde_json::from_str(line)
+                .with_context(|| format!("{}: line {}", file.display(), idx + 1))?;
+            items.push(Labelled {
+                item: Item {
+                    id: parsed.id,
+                    kind: parsed.kind,
+                    text: Some(parsed.text),
+                    ..Item::default()
+                },
+                label: parsed.label,
+                lang: parsed.lang,
+                family: parsed.family,
+            });
+        }
+    }
+    if items.is_empty() {
+        anyhow::bail!("{} has no labelled items", path.display());
+    }
+    use sha2::Digest;
+    let digest: String = sha2::Sha256::digest(&hasher_input)[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok((items, digest))
+}
