@@ -145,7 +145,7 @@ fn confusion_table(r: &Report) -> Table {
     t.set_header(header);
     for (k, name) in short.iter().enumerate() {
         let mut row = vec![Cell::new(*name)];
-        row.extend(r.confusion[k].iter().map(|n| right(n)));
+        row.extend(r.confusion[k].iter().map(right));
         t.add_row(row);
     }
     t
