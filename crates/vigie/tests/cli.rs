@@ -406,3 +406,138 @@ fn search_check_prints_intent_score_and_interstitial() {
     assert!(String::from_utf8_lossy(&output.stderr)
         .contains("line 5: invalid query: missing field `id`"));
 }
+
+/// A small corpus from the example batch (each item its own family), for the model commands.
+fn mini_corpus(dir: &Path) -> PathBuf {
+    let expected: std::collections::HashMap<String, (String, String)> =
+        std::fs::read_to_string(repo().join("examples/expected.tsv"))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let f: Vec<&str> = l.split('\t').collect();
+                let lang = f[2][1..f[2].find(']').unwrap()]
+                    .split(['+', '-'])
+                    .next()
+                    .unwrap()
+                    .to_string();
+                (f[0].to_string(), (f[1].to_string(), lang))
+            })
+            .collect();
+    let mut out = String::new();
+    for line in std::fs::read_to_string(repo().join("examples/batch.jsonl"))
+        .unwrap()
+        .lines()
+    {
+        let item: Value = serde_json::from_str(line).unwrap();
+        let id = item["id"].as_str().unwrap();
+        let (label, lang) = &expected[id];
+        out.push_str(&serde_json::json!({"id": id, "text": item["text"], "label": label, "lang": lang, "family": id}).to_string());
+        out.push('\n');
+    }
+    let path = dir.join("mini.jsonl");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+#[test]
+fn training_is_deterministic_and_eval_explain_sample_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = mini_corpus(dir.path());
+    let train = |out: &Path, seed: &str| {
+        let output = vigie()
+            .args(["train", "--epochs", "3", "--seed", seed, "--data"])
+            .arg(&corpus)
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        std::fs::read(out).unwrap()
+    };
+    let a = train(&dir.path().join("a.vgm"), "7");
+    let b = train(&dir.path().join("b.vgm"), "7");
+    let c = train(&dir.path().join("c.vgm"), "8");
+    assert_eq!(a, b, "same corpus and seed: same model bytes");
+    assert_ne!(a, c, "another seed: another model");
+
+    let svg = dir.path().join("pr.svg");
+    let output = vigie()
+        .args(["eval", "--split", "train", "--data"])
+        .arg(&corpus)
+        .arg("--model")
+        .arg(dir.path().join("a.vgm"))
+        .arg("--curves")
+        .arg(&svg)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for expected in [
+        "macro-F1",
+        "benign FPR",
+        "ransom recall",
+        "per language",
+        "confusion",
+    ] {
+        assert!(stdout.contains(expected), "{expected} missing in {stdout}");
+    }
+    assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
+
+    let output = vigie()
+        .args(["explain", "--model"])
+        .arg(dir.path().join("a.vgm"))
+        .arg("Envoyez la rançon par Western Union avant vendredi ou il meurt")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("extortion.ransom"), "{stdout}");
+    assert!(stdout.contains("  model "), "{stdout}");
+
+    let output = vigie()
+        .args(["sample", "--uncertain", "3", "--model"])
+        .arg(dir.path().join("a.vgm"))
+        .arg(repo().join("examples/batch.jsonl"))
+        .output()
+        .unwrap();
+    let picked = lines(&output.stdout);
+    assert_eq!(picked.len(), 3);
+    assert!(picked[0]["margin"].as_f64() <= picked[2]["margin"].as_f64());
+}
+
+#[test]
+fn a_corrupt_or_foreign_model_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.vgm");
+    std::fs::write(&bad, b"PK\x03\x04 not a model").unwrap();
+    let output = vigie()
+        .args(["explain", "--model"])
+        .arg(&bad)
+        .arg("hello")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not a Vigie model file"));
+    let mut truncated = b"VIGIEMDL".to_vec();
+    truncated.extend_from_slice(&1u32.to_le_bytes());
+    std::fs::write(&bad, &truncated).unwrap();
+    let output = vigie()
+        .args(["explain", "--model"])
+        .arg(&bad)
+        .arg("hello")
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("corrupt model file"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
