@@ -130,14 +130,17 @@ impl Engine {
         &self.notices
     }
 
-    /// What the trained model reads of one item (for training and evaluation).
+    /// What the trained model reads of one item (for training and evaluation): the analysis
+    /// and this engine's scores as evidence (train with an engine that has no model).
     pub fn model_example(&self, item: &Item) -> vigie_model::linear::Example {
         let analysis = self.analyze(item.text(), item.author_country());
-        vigie_model::example(ScoreInput {
+        let input = ScoreInput {
             item,
             analysis: &analysis,
             lexicon: self.analyzer.lexicon(),
-        })
+        };
+        let evidence = self.scorer.score(input).scores;
+        vigie_model::example(input, &evidence)
     }
 
     /// The scorer's version.

@@ -5,8 +5,8 @@ use crate::linear::{self, Example, LinearModel};
 use crate::{EvidenceScorer, ScoreInput, Scored, Scorer};
 use vigie_core::{EntityType, ItemKind, Label, LabelScores};
 
-/// What the trained model reads of one item.
-pub fn example(input: ScoreInput<'_>) -> Example {
+/// What the trained model reads of one item, given the evidence scorer's scores for it.
+pub fn example(input: ScoreInput<'_>, evidence: &LabelScores) -> Example {
     let mut categories = [0.0f32; 19];
     for hit in &input.analysis.lexicon_hits {
         let term = &input.lexicon.terms()[hit.term];
@@ -23,6 +23,7 @@ pub fn example(input: ScoreInput<'_>) -> Example {
         entities,
         lang: input.analysis.language.code.to_string(),
         kind: input.item.kind.map(kind_index),
+        evidence: evidence.0,
     }
 }
 
@@ -57,8 +58,14 @@ impl CombinedScorer {
     }
 
     /// The model's calibrated probabilities for one item.
-    pub fn model_probabilities(&self, input: ScoreInput<'_>) -> LabelScores {
-        let p = self.model.predict(&linear::features(&example(input)));
+    pub fn model_probabilities(
+        &self,
+        input: ScoreInput<'_>,
+        evidence: &LabelScores,
+    ) -> LabelScores {
+        let p = self
+            .model
+            .predict(&linear::features(&example(input, evidence)));
         let mut scores = LabelScores::default();
         for label in Label::ALL {
             scores.set(label, p[label.index()]);
@@ -74,12 +81,20 @@ impl Scorer for CombinedScorer {
 
     fn score(&self, input: ScoreInput<'_>) -> Scored {
         let mut scored = self.evidence.score(input);
-        let model = self.model_probabilities(input);
-        let mut combined = LabelScores::default();
-        for label in Label::ALL {
+        let model = self.model_probabilities(input, &scored.scores);
+        let mut combined = model;
+        let mut harmful = 0.0f32;
+        for label in &Label::ALL[..5] {
+            let evidence = scored.scores.get(*label);
+            if evidence >= 0.5 {
+                combined.set(*label, combined.get(*label).max(evidence));
+            }
+            harmful = harmful.max(combined.get(*label));
+        }
+        if harmful >= 0.5 {
             combined.set(
-                label,
-                0.5 * scored.scores.get(label) + 0.5 * model.get(label),
+                Label::Benign,
+                combined.get(Label::Benign).min(1.0 - harmful),
             );
         }
         for label in Label::ALL {

@@ -11,12 +11,12 @@ use vigie_core::Label;
 /// Hashed feature buckets.
 pub const BUCKETS: usize = 1 << 18;
 /// Dense features after the hashed ones: 19 lexicon categories, 10 entity types, 24 languages,
-/// 9 item kinds.
-pub const DENSE: usize = 19 + 10 + LANGS.len() + 9;
+/// 9 item kinds, the evidence scorer's 6 scores.
+pub const DENSE: usize = 19 + 10 + LANGS.len() + 9 + 6;
 /// Total feature width.
 pub const WIDTH: usize = BUCKETS + DENSE;
 /// Model file format version.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const MAGIC: &[u8; 8] = b"VIGIEMDL";
 
 /// Languages with a dense feature.
@@ -38,6 +38,8 @@ pub struct Example {
     pub lang: String,
     /// Item kind index (0..9), if known.
     pub kind: Option<usize>,
+    /// The evidence scorer's scores (the model learns how far to trust them).
+    pub evidence: [f32; 6],
 }
 
 /// A sparse feature vector.
@@ -147,6 +149,12 @@ fn push_dense(example: &Example, features: &mut Features) {
     if let Some(kind) = example.kind {
         features.push((offset + kind as u32, 1.0));
     }
+    offset += 9;
+    for (i, v) in example.evidence.iter().enumerate() {
+        if *v > 0.0 {
+            features.push((offset + i as u32, *v));
+        }
+    }
 }
 
 /// Names of the dense features, for explanations.
@@ -158,8 +166,10 @@ pub fn dense_name(index: usize, category_names: &[&str]) -> String {
         format!("entity #{}", i - 19)
     } else if i < 29 + LANGS.len() {
         format!("language {}", LANGS[i - 29])
-    } else {
+    } else if i < 29 + LANGS.len() + 9 {
         format!("item kind #{}", i - 29 - LANGS.len())
+    } else {
+        format!("evidence score {}", Label::ALL[i - 38 - LANGS.len()])
     }
 }
 
@@ -195,6 +205,8 @@ pub struct LinearModel {
     bias: [f32; 6],
     /// Temperature dividing the logits (calibrated on dev).
     pub temperature: f32,
+    /// Added to the benign logit (chosen on dev to keep the benign false-positive rate low).
+    pub benign_bias: f32,
     /// Metadata written with the weights.
     pub meta: serde_json::Value,
 }
@@ -297,6 +309,7 @@ impl LinearModel {
             weights,
             bias,
             temperature: 1.0,
+            benign_bias: 0.0,
             meta: serde_json::Value::Null,
         }
     }
@@ -320,11 +333,48 @@ impl LinearModel {
     /// Calibrated probabilities per label (in `Label::ALL` order).
     pub fn predict(&self, x: &Features) -> [f32; 6] {
         let mut l = self.logits(x);
+        l[Label::Benign.index()] += self.benign_bias;
         for v in l.iter_mut() {
             *v /= self.temperature;
         }
         softmax(&mut l);
         l
+    }
+
+    /// Chooses the benign bias on held-out examples: the best macro-F1 among the biases that
+    /// keep the benign false-positive rate at or below `max_benign_fpr` (the lowest rate when
+    /// none does).
+    pub fn tune_benign_bias(&mut self, examples: &[(Features, Label)], max_benign_fpr: f64) {
+        use crate::eval::{evaluate, Scored};
+        let mut best: Option<(bool, f64, f32)> = None;
+        let mut bias = 0.0f32;
+        while bias <= 4.0 {
+            self.benign_bias = bias;
+            let report = evaluate(
+                &examples
+                    .iter()
+                    .map(|(x, l)| Scored {
+                        truth: *l,
+                        scores: self.predict(x),
+                    })
+                    .collect::<Vec<_>>(),
+            );
+            let ok = report.benign_fpr <= max_benign_fpr;
+            let key = (
+                ok,
+                if ok {
+                    report.macro_f1
+                } else {
+                    -report.benign_fpr
+                },
+                bias,
+            );
+            if best.is_none_or(|b| (key.0, key.1) > (b.0, b.1)) {
+                best = Some(key);
+            }
+            bias += 0.1;
+        }
+        self.benign_bias = best.map_or(0.0, |b| b.2);
     }
 
     /// Fits the temperature on held-out examples (minimum negative log-likelihood).
@@ -375,6 +425,7 @@ impl LinearModel {
         out.extend_from_slice(&(meta.len() as u32).to_le_bytes());
         out.extend_from_slice(&meta);
         out.extend_from_slice(&self.temperature.to_le_bytes());
+        out.extend_from_slice(&self.benign_bias.to_le_bytes());
         for b in self.bias {
             out.extend_from_slice(&b.to_le_bytes());
         }
@@ -417,6 +468,7 @@ impl LinearModel {
         let meta: serde_json::Value = serde_json::from_slice(take(meta_len)?)
             .map_err(|e| ModelError::Corrupt(format!("metadata: {e}")))?;
         let temperature = f32_at(take(4)?);
+        let benign_bias = f32_at(take(4)?);
         let mut bias = [0.0f32; 6];
         for b in bias.iter_mut() {
             *b = f32_at(take(4)?);
@@ -445,6 +497,7 @@ impl LinearModel {
             weights,
             bias,
             temperature,
+            benign_bias,
             meta,
         })
     }
