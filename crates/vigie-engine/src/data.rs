@@ -26,7 +26,7 @@ pub enum EngineError {
     #[error(transparent)]
     Policy(#[from] vigie_policy::PolicyError),
     /// The model file is wrong.
-    #[error("{MODEL_FILE}: {0}")]
+    #[error("the model file ({MODEL_FILE} or --model)")]
     Model(#[from] vigie_model::linear::ModelError),
     /// A notice template is wrong.
     #[error(transparent)]

@@ -526,8 +526,22 @@ fn a_corrupt_or_foreign_model_file_is_a_clear_error() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("not a Vigie model file"));
+    let mut old = b"VIGIEMDL".to_vec();
+    old.extend_from_slice(&1u32.to_le_bytes());
+    std::fs::write(&bad, &old).unwrap();
+    let output = vigie()
+        .args(["explain", "--model"])
+        .arg(&bad)
+        .arg("hello")
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("model format version 1"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let mut truncated = b"VIGIEMDL".to_vec();
-    truncated.extend_from_slice(&1u32.to_le_bytes());
+    truncated.extend_from_slice(&vigie_model::linear::FORMAT_VERSION.to_le_bytes());
     std::fs::write(&bad, &truncated).unwrap();
     let output = vigie()
         .args(["explain", "--model"])
