@@ -220,8 +220,7 @@ impl Engine {
             item,
             &analysis,
             self.analyzer.lexicon(),
-            &scored.scores,
-            scored.model.as_ref(),
+            &scored,
         );
         PolicyContext {
             analysis,

@@ -1,6 +1,7 @@
 //! Fills the policy's named signals from one item's analysis and scores.
 
-use vigie_core::{EntityType, Item, Label, LabelScores};
+use vigie_core::{EntityType, Item, Label};
+use vigie_model::Scored;
 use vigie_policy::signals::{
     Schema, Signals, Value, CATEGORY_NAMES, ENTITY_NAMES, LABEL_NAMES, ROLE_NAMES,
 };
@@ -12,6 +13,7 @@ use vigie_text::Analysis;
 pub struct SignalSlots {
     scores: [usize; 6],
     model: [usize; 6],
+    evidence: [usize; 6],
     categories: [usize; 19],
     entities: [usize; 10],
     entities_total: usize,
@@ -39,6 +41,7 @@ impl SignalSlots {
         SignalSlots {
             scores: LABEL_NAMES.map(|n| slot(schema, &format!("score.{n}"))),
             model: LABEL_NAMES.map(|n| slot(schema, &format!("model.{n}"))),
+            evidence: LABEL_NAMES.map(|n| slot(schema, &format!("evidence.{n}"))),
             categories: CATEGORY_NAMES.map(|n| slot(schema, &format!("lexicon.{n}"))),
             entities: ENTITY_NAMES.map(|n| slot(schema, &format!("entities.{n}"))),
             entities_total: slot(schema, "entities.total"),
@@ -61,14 +64,22 @@ impl SignalSlots {
         item: &Item,
         analysis: &Analysis,
         lexicon: &Lexicon,
-        scores: &LabelScores,
-        model: Option<&LabelScores>,
+        scored: &Scored,
     ) -> Signals {
+        let (scores, model, evidence) = (
+            &scored.scores,
+            scored.model.as_ref(),
+            &scored.evidence_scores,
+        );
         let mut signals = schema.values();
         for label in Label::ALL {
             signals.set(
                 self.scores[label.index()],
                 Value::Double(f64::from(scores.get(label))),
+            );
+            signals.set(
+                self.evidence[label.index()],
+                Value::Double(f64::from(evidence.get(label))),
             );
             if let Some(model) = model {
                 signals.set(

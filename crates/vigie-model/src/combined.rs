@@ -81,6 +81,10 @@ impl Scorer for CombinedScorer {
 
     fn score(&self, input: ScoreInput<'_>) -> Scored {
         let mut scored = self.evidence.score(input);
+        if input.analysis.normalized.as_str().trim().is_empty() {
+            // No text, nothing for the model to read: its prior alone is not evidence.
+            return scored;
+        }
         let model = self.model_probabilities(input, &scored.scores);
         let mut combined = model;
         let mut harmful = 0.0f32;

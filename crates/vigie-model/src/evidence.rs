@@ -250,6 +250,7 @@ impl Scorer for EvidenceScorer {
             facts(scores.get(Label::Benign), &[&s.news, &s.personal, &s.legal]);
 
         scored.scores = scores;
+        scored.evidence_scores = scores;
         scored
     }
 }

@@ -47,6 +47,8 @@ pub struct Scored {
     pub evidence: [Vec<String>; 6],
     /// The trained model's own probabilities, when a model is loaded.
     pub model: Option<LabelScores>,
+    /// The evidence scorer's own scores (the conjunction-gated ones).
+    pub evidence_scores: LabelScores,
 }
 
 impl Scored {

@@ -122,6 +122,9 @@ impl Schema {
         for label in LABEL_NAMES {
             names.push((format!("model.{label}"), Type::Double));
         }
+        for label in LABEL_NAMES {
+            names.push((format!("evidence.{label}"), Type::Double));
+        }
         for category in CATEGORY_NAMES {
             names.push((format!("lexicon.{category}"), Type::Double));
         }

@@ -333,7 +333,7 @@ fn backtest_shows_what_a_policy_change_changes() {
     copy_dir(&repo().join("data/policy/default"), dir.path());
     let rules = dir.path().join("rules/advertisement.toml");
     let text = std::fs::read_to_string(&rules).unwrap().replacen(
-        "score.advertisement >= 0.8 && entities.phone",
+        "score.advertisement >= 0.8 && evidence.advertisement >= 0.5 && entities.phone",
         "score.advertisement >= 0.3 && entities.phone",
         1,
     );
