@@ -9,7 +9,8 @@ cd "$(dirname "$0")/../.."
 venv=target/peers-venv
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check fasttext-wheel scikit-learn numpy
 fi
+# fasttext-wheel's predict() breaks on NumPy 2 (np.array(copy=False)): pin NumPy 1.
+"$venv/bin/pip" install --quiet --disable-pip-version-check fasttext-wheel scikit-learn "numpy<2"
 cargo build --release --quiet
 exec "$venv/bin/python" bench/peers/peers.py
