@@ -9,14 +9,14 @@
 use vigie_core::Label;
 
 /// Hashed feature buckets.
-pub const BUCKETS: usize = 1 << 18;
+pub const BUCKETS: usize = 1 << 16;
 /// Dense features after the hashed ones: 19 lexicon categories, 10 entity types, 24 languages,
 /// 9 item kinds, the evidence scorer's 6 scores.
 pub const DENSE: usize = 19 + 10 + LANGS.len() + 9 + 6;
 /// Total feature width.
 pub const WIDTH: usize = BUCKETS + DENSE;
 /// Model file format version.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 const MAGIC: &[u8; 8] = b"VIGIEMDL";
 
 /// Languages with a dense feature.
@@ -54,59 +54,65 @@ fn fnv(seed: u64, bytes: &[u8]) -> u64 {
     hash
 }
 
-fn add(features: &mut Features, index: u32, value: f32) {
-    match features.iter_mut().find(|(i, _)| *i == index) {
-        Some((_, v)) => *v += value,
-        None => features.push((index, value)),
-    }
-}
-
 /// The hashed text features of a normalised text, with the n-gram each bucket came from
 /// (for explanations) when `names` is given.
 pub fn text_features(text: &str, mut names: Option<&mut Vec<(u32, String)>>) -> Features {
-    let mut features: Features = Vec::with_capacity(text.len() * 3);
+    let mut buckets: Vec<u32> = Vec::with_capacity(text.len() * 3);
     let words: Vec<&str> = text
         .split(|c: char| c.is_whitespace() || (c.is_ascii_punctuation() && c != '\'' && c != '_'))
         .filter(|w| !w.is_empty())
         .take(400)
         .collect();
     let mut buffer = String::new();
+    let mut starts: Vec<usize> = Vec::new();
     for word in &words {
         buffer.clear();
         buffer.push(' ');
         buffer.push_str(word);
         buffer.push(' ');
-        let chars: Vec<usize> = buffer
-            .char_indices()
-            .map(|(i, _)| i)
-            .chain([buffer.len()])
-            .collect();
-        let n_chars = chars.len() - 1;
+        starts.clear();
+        starts.extend(buffer.char_indices().map(|(i, _)| i));
+        starts.push(buffer.len());
+        let n_chars = starts.len() - 1;
         for n in 2..=4 {
             if n_chars < n {
                 continue;
             }
             for start in 0..=n_chars - n {
-                let gram = &buffer[chars[start]..chars[start + n]];
+                let gram = &buffer[starts[start]..starts[start + n]];
                 let index = (fnv(1, gram.as_bytes()) % BUCKETS as u64) as u32;
-                add(&mut features, index, 1.0);
+                buckets.push(index);
                 if let Some(names) = names.as_deref_mut() {
                     names.push((index, format!("chars \"{}\"", gram.trim())));
                 }
             }
         }
         let index = (fnv(2, word.as_bytes()) % BUCKETS as u64) as u32;
-        add(&mut features, index, 1.0);
+        buckets.push(index);
         if let Some(names) = names.as_deref_mut() {
             names.push((index, format!("word \"{word}\"")));
         }
     }
     for pair in words.windows(2) {
-        let joined = format!("{} {}", pair[0], pair[1]);
-        let index = (fnv(3, joined.as_bytes()) % BUCKETS as u64) as u32;
-        add(&mut features, index, 1.0);
+        // Hash "first second" without building the string.
+        let mut hash = fnv(3, pair[0].as_bytes());
+        for &b in b" ".iter().chain(pair[1].as_bytes()) {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        let index = (hash % BUCKETS as u64) as u32;
+        buckets.push(index);
         if let Some(names) = names.as_deref_mut() {
-            names.push((index, format!("words \"{joined}\"")));
+            names.push((index, format!("words \"{} {}\"", pair[0], pair[1])));
+        }
+    }
+    // Count by sorting: linear in practice, not quadratic like a lookup per n-gram.
+    buckets.sort_unstable();
+    let mut features: Features = Vec::with_capacity(buckets.len());
+    for index in buckets {
+        match features.last_mut() {
+            Some((last, count)) if *last == index => *count += 1.0,
+            _ => features.push((index, 1.0)),
         }
     }
     for (_, value) in features.iter_mut() {
