@@ -32,6 +32,20 @@ pub enum EntityType {
 }
 
 impl EntityType {
+    /// Every entity type, in declaration order.
+    pub const ALL: [EntityType; 10] = [
+        EntityType::Phone,
+        EntityType::Whatsapp,
+        EntityType::Telegram,
+        EntityType::Viber,
+        EntityType::Handle,
+        EntityType::MoneyTransfer,
+        EntityType::Iban,
+        EntityType::Crypto,
+        EntityType::Price,
+        EntityType::Place,
+    ];
+
     /// The wire name.
     pub fn as_str(self) -> &'static str {
         match self {

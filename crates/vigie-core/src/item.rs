@@ -29,6 +29,19 @@ pub enum ItemKind {
 }
 
 impl ItemKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [ItemKind; 9] = [
+        ItemKind::Post,
+        ItemKind::Comment,
+        ItemKind::Message,
+        ItemKind::Profile,
+        ItemKind::Page,
+        ItemKind::Group,
+        ItemKind::Search,
+        ItemKind::Report,
+        ItemKind::LiveFrame,
+    ];
+
     /// The wire name, e.g. `live_frame`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -6,7 +6,7 @@
 //! The model file is binary: the magic `VIGIEMDL`, a format version, a JSON metadata block
 //! (labels, feature settings, training-data hash, metrics, seed) and the non-zero weights.
 
-use vigie_core::Label;
+use vigie_core::{EntityType, ItemKind, Label};
 
 /// Hashed feature buckets.
 pub const BUCKETS: usize = 1 << 16;
@@ -169,11 +169,11 @@ pub fn dense_name(index: usize, category_names: &[&str]) -> String {
     if i < 19 {
         format!("lexicon {}", category_names.get(i).copied().unwrap_or("?"))
     } else if i < 29 {
-        format!("entity #{}", i - 19)
+        format!("entity {}", EntityType::ALL[i - 19].as_str())
     } else if i < 29 + LANGS.len() {
         format!("language {}", LANGS[i - 29])
     } else if i < 29 + LANGS.len() + 9 {
-        format!("item kind #{}", i - 29 - LANGS.len())
+        format!("item kind {}", ItemKind::ALL[i - 29 - LANGS.len()].as_str())
     } else {
         format!("evidence score {}", Label::ALL[i - 38 - LANGS.len()])
     }

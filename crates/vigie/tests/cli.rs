@@ -555,3 +555,27 @@ fn a_corrupt_or_foreign_model_file_is_a_clear_error() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn the_default_model_is_what_train_makes_from_the_corpus() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("default.vgm");
+    let output = vigie()
+        .args(["train", "--data"])
+        .arg(repo().join("data/corpus"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        std::fs::read(&out).unwrap()
+            == std::fs::read(repo().join("data/models/default.vgm")).unwrap(),
+        "data/models/default.vgm is stale: rebuild it with \
+         `vigie train --data data/corpus --out data/models/default.vgm`"
+    );
+}

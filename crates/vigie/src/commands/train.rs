@@ -18,9 +18,11 @@ pub fn run(args: TrainArgs) -> anyhow::Result<Status> {
         Some(dir) => DataFiles::from_dir(dir)?,
         None => DataFiles::embedded(),
     };
+    // Features come from the text pipeline alone: no model while training, and the digest
+    // recorded in the model names that data only (not the model it replaces).
+    let files = files.with_model(None);
     let data_digest = files.digest();
-    // Features come from the text pipeline alone: no model while training.
-    let engine = Engine::from_files(&files.with_model(None)).context("loading the data")?;
+    let engine = Engine::from_files(&files).context("loading the data")?;
     let (items, corpus_digest) = corpus::load(&args.data)?;
     eprintln!(
         "{} labelled items from {} (sha256 {corpus_digest})",
