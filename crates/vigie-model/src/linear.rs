@@ -74,15 +74,21 @@ pub fn text_features(text: &str, mut names: Option<&mut Vec<(u32, String)>>) -> 
         starts.extend(buffer.char_indices().map(|(i, _)| i));
         starts.push(buffer.len());
         let n_chars = starts.len() - 1;
-        for n in 2..=4 {
-            if n_chars < n {
-                continue;
-            }
-            for start in 0..=n_chars - n {
-                let gram = &buffer[starts[start]..starts[start + n]];
-                let index = (fnv(1, gram.as_bytes()) % BUCKETS as u64) as u32;
+        // Character 2-, 3- and 4-grams from each start, extending one FNV hash char by char.
+        for start in 0..n_chars.saturating_sub(1) {
+            let mut hash: u64 = 0xcbf2_9ce4_8422_2325 ^ 1;
+            for end in start + 1..=(start + 4).min(n_chars) {
+                for &b in &buffer.as_bytes()[starts[end - 1]..starts[end]] {
+                    hash ^= u64::from(b);
+                    hash = hash.wrapping_mul(0x0100_0000_01b3);
+                }
+                if end - start < 2 {
+                    continue;
+                }
+                let index = (hash % BUCKETS as u64) as u32;
                 buckets.push(index);
                 if let Some(names) = names.as_deref_mut() {
+                    let gram = &buffer[starts[start]..starts[end]];
                     names.push((index, format!("chars \"{}\"", gram.trim())));
                 }
             }
@@ -106,17 +112,11 @@ pub fn text_features(text: &str, mut names: Option<&mut Vec<(u32, String)>>) -> 
             names.push((index, format!("words \"{} {}\"", pair[0], pair[1])));
         }
     }
-    // Count by sorting: linear in practice, not quadratic like a lookup per n-gram.
-    buckets.sort_unstable();
-    let mut features: Features = Vec::with_capacity(buckets.len());
-    for index in buckets {
-        match features.last_mut() {
-            Some((last, count)) if *last == index => *count += 1.0,
-            _ => features.push((index, 1.0)),
-        }
-    }
+    let mut features = count(&buckets);
     for (_, value) in features.iter_mut() {
-        *value = 1.0 + value.ln();
+        if *value > 1.0 {
+            *value = 1.0 + value.ln();
+        }
     }
     let norm = features.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
     if norm > 0.0 {
@@ -125,6 +125,31 @@ pub fn text_features(text: &str, mut names: Option<&mut Vec<(u32, String)>>) -> 
         }
     }
     features
+}
+
+/// Counts repeated buckets, in first-seen order, with a per-thread table of counts (no sort, no
+/// hashing of the bucket numbers again).
+fn count(buckets: &[u32]) -> Features {
+    thread_local! {
+        static SLOTS: std::cell::RefCell<Vec<u32>> = std::cell::RefCell::new(vec![u32::MAX; BUCKETS]);
+    }
+    SLOTS.with(|slots| {
+        let mut slots = slots.borrow_mut();
+        let mut features: Features = Vec::with_capacity(buckets.len());
+        for &index in buckets {
+            let slot = &mut slots[index as usize];
+            if *slot == u32::MAX {
+                *slot = features.len() as u32;
+                features.push((index, 1.0));
+            } else {
+                features[*slot as usize].1 += 1.0;
+            }
+        }
+        for (index, _) in &features {
+            slots[*index as usize] = u32::MAX;
+        }
+        features
+    })
 }
 
 /// All features of one example: hashed text features then dense ones.
