@@ -12,6 +12,10 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     entries.sort();
     for path in entries {
         if path.is_dir() {
+            if path.file_name().is_some_and(|n| n == "corpus") {
+                // Training data for `vigie train`, not something the engine loads.
+                continue;
+            }
             println!("cargo:rerun-if-changed={}", path.display());
             collect(&path, out);
         } else if matches!(

@@ -175,6 +175,10 @@ fn read_dir(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) -> Result<
     for entry in std::fs::read_dir(dir).map_err(io(dir))? {
         let path = entry.map_err(io(dir))?.path();
         if path.is_dir() {
+            if path.file_name().is_some_and(|n| n == "corpus") {
+                // Training data for `vigie train`, not something the engine loads.
+                continue;
+            }
             read_dir(root, &path, out)?;
         } else if matches!(
             path.extension().and_then(|e| e.to_str()),
