@@ -408,6 +408,43 @@ impl LinearModel {
         self.benign_bias = best.map_or(0.0, |b| b.2);
     }
 
+    /// Raises one label's bias on held-out examples for recall: the largest boost (in steps of
+    /// 0.1, up to 2) that keeps macro-F1 within `max_f1_loss` of the unboosted model and the
+    /// benign false-positive rate at or below `max_benign_fpr`. Returns the boost chosen.
+    pub fn boost_recall(
+        &mut self,
+        label: Label,
+        examples: &[(Features, Label)],
+        max_f1_loss: f64,
+        max_benign_fpr: f64,
+    ) -> f32 {
+        use crate::eval::{evaluate, Scored};
+        let report = |model: &LinearModel| {
+            evaluate(
+                &examples
+                    .iter()
+                    .map(|(x, l)| Scored {
+                        truth: *l,
+                        scores: model.predict(x),
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let base = self.bias[label.index()];
+        let floor = report(self).macro_f1 - max_f1_loss;
+        let mut chosen = 0.0f32;
+        for step in 1..=20 {
+            let boost = step as f32 * 0.1;
+            self.bias[label.index()] = base + boost;
+            let r = report(self);
+            if r.macro_f1 >= floor && r.benign_fpr <= max_benign_fpr {
+                chosen = boost;
+            }
+        }
+        self.bias[label.index()] = base + chosen;
+        chosen
+    }
+
     /// Fits the temperature on held-out examples (minimum negative log-likelihood).
     pub fn calibrate(&mut self, examples: &[(Features, Label)]) {
         if examples.is_empty() {
@@ -581,6 +618,23 @@ mod tests {
         .iter()
         .map(|(t, l)| (example(t), *l))
         .collect()
+    }
+
+    #[test]
+    fn a_recall_boost_raises_the_label_within_its_limits() {
+        let mut model = LinearModel::train(&toy(), Settings::default(), |_| {});
+        let x = example("money or your son");
+        let before = model.predict(&x)[Label::ExtortionRansom.index()];
+        // No limits to respect: the largest boost is taken, and the label's score rises.
+        let boost = model.boost_recall(Label::ExtortionRansom, &toy(), 1.0, 1.0);
+        assert!((boost - 2.0).abs() < 1e-6, "{boost}");
+        assert!(model.predict(&x)[Label::ExtortionRansom.index()] > before);
+        // A limit already at its edge: no boost that would flag a benign item is taken.
+        let mut strict = LinearModel::train(&toy(), Settings::default(), |_| {});
+        let untouched = strict.to_bytes();
+        let boost = strict.boost_recall(Label::ExtortionRansom, &toy(), 0.0, -1.0);
+        assert_eq!(boost, 0.0);
+        assert_eq!(strict.to_bytes(), untouched);
     }
 
     #[test]
