@@ -7,6 +7,7 @@
 //! (labels, feature settings, training-data hash, metrics, seed) and the non-zero weights.
 
 use vigie_core::{EntityType, ItemKind, Label};
+use vigie_text::lexicon::Category;
 
 /// Hashed feature buckets.
 pub const BUCKETS: usize = 1 << 16;
@@ -189,10 +190,10 @@ fn push_dense(example: &Example, features: &mut Features) {
 }
 
 /// Names of the dense features, for explanations.
-pub fn dense_name(index: usize, category_names: &[&str]) -> String {
+pub fn dense_name(index: usize) -> String {
     let i = index - BUCKETS;
     if i < 19 {
-        format!("lexicon {}", category_names.get(i).copied().unwrap_or("?"))
+        format!("lexicon {}", Category::ALL[i].as_str())
     } else if i < 29 {
         format!("entity {}", EntityType::ALL[i - 19].as_str())
     } else if i < 29 + LANGS.len() {

@@ -161,6 +161,10 @@ pub struct EvalArgs {
 pub struct ExplainArgs {
     /// The text; `-` reads standard input.
     pub text: String,
+    /// Read the text as this kind of item (post, comment, message, profile, page, group,
+    /// search, report, live_frame), as `scan` would; none by default. The model weighs the kind.
+    #[arg(long, value_name = "KIND")]
+    pub kind: Option<String>,
     #[command(flatten)]
     pub model: ModelArgs,
 }

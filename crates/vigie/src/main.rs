@@ -16,6 +16,7 @@ const EXIT_PARTIAL: u8 = 1;
 const EXIT_FATAL: u8 = 2;
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = args::Cli::parse();
     match commands::run(cli) {
         Ok(commands::Status::Clean) => ExitCode::SUCCESS,
@@ -29,6 +30,19 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// `vigie … | head` ends quietly when the reader goes away, like other Unix tools, instead of
+/// panicking in a `println!` (Rust ignores SIGPIPE by default).
+#[cfg(unix)]
+fn restore_sigpipe() {
+    // SAFETY: called first thing in `main`, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn restore_sigpipe() {}
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {

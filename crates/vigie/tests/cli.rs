@@ -579,3 +579,31 @@ fn the_default_model_is_what_train_makes_from_the_corpus() {
          `vigie train --data data/corpus --out data/models/default.vgm`"
     );
 }
+
+#[test]
+fn explain_reads_the_text_as_the_kind_given_and_names_a_bad_kind() {
+    let text = "ابنك عندنا ادفع 3000 دولار قبل الجمعة وإلا لن تراه";
+    let output = vigie()
+        .args(["explain", "--kind", "message", text])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    let first = stdout
+        .lines()
+        .find(|l| l.contains(": 0.") || l.contains(": 1."));
+    assert!(
+        first.is_some_and(|l| l.starts_with("extortion.ransom")),
+        "{stdout}"
+    );
+    let output = vigie()
+        .args(["explain", "--kind", "poster", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--kind `poster`") && stderr.contains("live_frame"),
+        "{stderr}"
+    );
+}

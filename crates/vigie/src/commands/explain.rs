@@ -3,38 +3,32 @@
 use super::{model_data, Status};
 use crate::args::ExplainArgs;
 use crate::input::read_text_arg;
-use vigie_core::{Item, Label};
+use vigie_core::{Item, ItemKind, Label};
 use vigie_engine::Engine;
 use vigie_model::linear::{self, LinearModel};
-
-const CATEGORIES: [&str; 19] = [
-    "offer",
-    "seek",
-    "activity",
-    "actor",
-    "route",
-    "vessel",
-    "schedule",
-    "price",
-    "contact",
-    "document",
-    "recruitment",
-    "ransom",
-    "threat",
-    "hostage",
-    "payment",
-    "safety_claim",
-    "news",
-    "personal",
-    "legal",
-];
 
 pub fn run(args: ExplainArgs) -> anyhow::Result<Status> {
     let files = model_data(&args.model)?;
     let engine = Engine::from_files(&files)?;
     let text = read_text_arg(&args.text)?;
+    let kind = match &args.kind {
+        None => None,
+        Some(name) => Some(
+            ItemKind::ALL
+                .into_iter()
+                .find(|k| k.as_str() == name)
+                .ok_or_else(|| {
+                    let known: Vec<&str> = ItemKind::ALL.iter().map(|k| k.as_str()).collect();
+                    anyhow::anyhow!(
+                        "unknown --kind `{name}`: expected one of {}",
+                        known.join(", ")
+                    )
+                })?,
+        ),
+    };
     let item = Item {
         id: "explain".to_string(),
+        kind,
         text: Some(text.trim_end().to_string()),
         ..Item::default()
     };
@@ -66,7 +60,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<Status> {
                 .iter()
                 .map(|(f, v)| {
                     let name = if (*f as usize) >= linear::BUCKETS {
-                        linear::dense_name(*f as usize, &CATEGORIES)
+                        linear::dense_name(*f as usize)
                     } else {
                         names
                             .iter()
