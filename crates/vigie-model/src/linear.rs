@@ -221,7 +221,8 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            epochs: 12,
+            // The best dev macro-F1 on data/corpus among 12, 20, 30, 40, 60, 80 and 120.
+            epochs: 80,
             learning_rate: 0.4,
             l2: 1e-6,
             seed: 42,

@@ -134,8 +134,8 @@ pub struct TrainArgs {
     /// Shuffle seed.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Passes over the training split.
-    #[arg(long, default_value_t = 12)]
+    /// Passes over the training split (80 gave the best dev macro-F1 among 12 to 120).
+    #[arg(long, default_value_t = 80)]
     pub epochs: usize,
     /// Data directory (lexicon, places, policy) instead of the embedded one.
     #[arg(long, value_name = "DIR")]
