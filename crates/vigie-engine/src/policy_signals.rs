@@ -171,18 +171,7 @@ mod tests {
                 category.as_str().replace('-', "_")
             );
         }
-        for entity_type in [
-            EntityType::Phone,
-            EntityType::Whatsapp,
-            EntityType::Telegram,
-            EntityType::Viber,
-            EntityType::Handle,
-            EntityType::MoneyTransfer,
-            EntityType::Iban,
-            EntityType::Crypto,
-            EntityType::Price,
-            EntityType::Place,
-        ] {
+        for entity_type in EntityType::ALL {
             assert_eq!(ENTITY_NAMES[entity_slot(entity_type)], entity_type.as_str());
         }
     }

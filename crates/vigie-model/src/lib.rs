@@ -66,3 +66,14 @@ pub trait Scorer: Send + Sync {
     /// Scores one item.
     fn score(&self, input: ScoreInput<'_>) -> Scored;
 }
+
+/// Shuffles `order` in place (Fisher-Yates with a xorshift generator whose state is `rng`):
+/// deterministic, so the same seed gives the same model bytes.
+fn shuffle(order: &mut [usize], rng: &mut u64) {
+    for i in (1..order.len()).rev() {
+        *rng ^= *rng << 13;
+        *rng ^= *rng >> 7;
+        *rng ^= *rng << 17;
+        order.swap(i, (*rng % (i as u64 + 1)) as usize);
+    }
+}

@@ -304,12 +304,7 @@ impl LinearModel {
         let mut order: Vec<usize> = (0..examples.len()).collect();
         let mut rng = settings.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
         for epoch in 0..settings.epochs {
-            for i in (1..order.len()).rev() {
-                rng ^= rng << 13;
-                rng ^= rng >> 7;
-                rng ^= rng << 17;
-                order.swap(i, (rng % (i as u64 + 1)) as usize);
-            }
+            crate::shuffle(&mut order, &mut rng);
             for &idx in &order {
                 let (x, label) = &examples[idx];
                 let mut p = bias;

@@ -112,13 +112,7 @@ impl NgramClassifier {
         let mut order: Vec<usize> = (0..featured.len()).collect();
         let mut rng = settings.seed | 1;
         for _ in 0..settings.epochs {
-            // Fisher-Yates with xorshift: deterministic.
-            for i in (1..order.len()).rev() {
-                rng ^= rng << 13;
-                rng ^= rng >> 7;
-                rng ^= rng << 17;
-                order.swap(i, (rng % (i as u64 + 1)) as usize);
-            }
+            crate::shuffle(&mut order, &mut rng);
             for &idx in &order {
                 let (x, y) = &featured[idx];
                 let z = bias + x.iter().map(|(b, v)| weights[*b as usize] * v).sum::<f32>();
