@@ -20,11 +20,13 @@
 
 mod decision;
 mod entity;
+mod hash;
 mod item;
 mod label;
 pub mod limits;
 
 pub use decision::{Action, ActionType, Decision, Notice, Priority, Reason, Severity, Verdict};
 pub use entity::{Entity, EntityType, Span};
+pub use hash::{Hash256, HashParseError, VpdqFrame};
 pub use item::{Author, Item, ItemError, ItemKind, Media};
 pub use label::{Label, LabelScore, LabelScores};

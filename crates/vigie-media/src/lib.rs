@@ -1,0 +1,4 @@
+//! Media hashing.
+#![deny(missing_docs)]
+
+pub mod pdq;
