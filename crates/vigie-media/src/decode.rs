@@ -1,0 +1,148 @@
+//! Bounded image decoding: JPEG, PNG, WebP, GIF (first frame) and BMP to RGB24.
+//!
+//! Every file is attacker-controlled, so decoding has limits: on the bytes read, on the width,
+//! the height and the pixel count, and on the memory the decoder may allocate. A file over a
+//! limit, a decompression bomb (a small file that claims a huge image), a truncated or corrupt
+//! file each get an [`DecodeError`] that says which; nothing panics.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use image::{ImageFormat, ImageReader};
+
+/// Limits on what is decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeLimits {
+    /// Largest file accepted, in bytes.
+    pub max_bytes: u64,
+    /// Largest width or height, in pixels.
+    pub max_side: u32,
+    /// Largest width × height.
+    pub max_pixels: u64,
+    /// Most memory the decoder may allocate, in bytes.
+    pub max_alloc: u64,
+}
+
+impl Default for DecodeLimits {
+    /// 64 MiB files, 16,384 px sides, 64 megapixels, 1 GiB of decoder memory.
+    fn default() -> Self {
+        DecodeLimits {
+            max_bytes: 64 << 20,
+            max_side: 16_384,
+            max_pixels: 64_000_000,
+            max_alloc: 1 << 30,
+        }
+    }
+}
+
+/// A decoded image: RGB24, row-major.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RgbImage {
+    /// Width in pixels.
+    pub width: usize,
+    /// Height in pixels.
+    pub height: usize,
+    /// `width * height * 3` bytes.
+    pub pixels: Vec<u8>,
+    /// The container format (`jpeg`, `png`, `webp`, `gif`, `bmp`).
+    pub format: &'static str,
+}
+
+/// Why an image could not be decoded.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is larger than [`DecodeLimits::max_bytes`].
+    #[error("file is {size} bytes, over the limit of {limit} bytes")]
+    TooManyBytes {
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Not one of the supported formats.
+    #[error("not a supported image (JPEG, PNG, WebP, GIF or BMP)")]
+    UnknownFormat,
+    /// The header claims dimensions over the limits: refused before decoding (a decompression
+    /// bomb is caught here).
+    #[error("image is {width}x{height}, over the limit ({limit})")]
+    TooLarge {
+        /// Width the header claims.
+        width: u32,
+        /// Height the header claims.
+        height: u32,
+        /// Which limit: "max side 16384 px", "max 64000000 pixels"...
+        limit: String,
+    },
+    /// The decoder would need more memory than [`DecodeLimits::max_alloc`].
+    #[error("decoding needs more memory than the limit of {0} bytes")]
+    MemoryLimit(u64),
+    /// The data is corrupt or truncated.
+    #[error("corrupt or truncated {format} image: {detail}")]
+    Corrupt {
+        /// The container format.
+        format: &'static str,
+        /// The decoder's message.
+        detail: String,
+    },
+}
+
+/// Read and decode an image file.
+pub fn decode_file(path: &Path, limits: &DecodeLimits) -> Result<RgbImage, DecodeError> {
+    let io = |source| DecodeError::Io { path: path.display().to_string(), source };
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    if size > limits.max_bytes {
+        return Err(DecodeError::TooManyBytes { size, limit: limits.max_bytes });
+    }
+    decode(&std::fs::read(path).map_err(io)?, limits)
+}
+
+/// Decode an image from its bytes.
+pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<RgbImage, DecodeError> {
+    if bytes.len() as u64 > limits.max_bytes {
+        return Err(DecodeError::TooManyBytes { size: bytes.len() as u64, limit: limits.max_bytes });
+    }
+    let format = image::guess_format(bytes).map_err(|_| DecodeError::UnknownFormat)?;
+    let name = match format {
+        ImageFormat::Jpeg => "jpeg",
+        ImageFormat::Png => "png",
+        ImageFormat::WebP => "webp",
+        ImageFormat::Gif => "gif",
+        ImageFormat::Bmp => "bmp",
+        _ => return Err(DecodeError::UnknownFormat),
+    };
+    let corrupt = |e: image::ImageError| match e {
+        image::ImageError::Limits(_) => DecodeError::MemoryLimit(limits.max_alloc),
+        other => DecodeError::Corrupt { format: name, detail: other.to_string() },
+    };
+    let reader = || ImageReader::with_format(Cursor::new(bytes), format);
+    let (width, height) = reader().into_dimensions().map_err(corrupt)?;
+    if width > limits.max_side || height > limits.max_side {
+        let limit = format!("max side {} px", limits.max_side);
+        return Err(DecodeError::TooLarge { width, height, limit });
+    }
+    if width as u64 * height as u64 > limits.max_pixels {
+        let limit = format!("max {} pixels", limits.max_pixels);
+        return Err(DecodeError::TooLarge { width, height, limit });
+    }
+    let mut reader = reader();
+    let mut l = image::Limits::default();
+    l.max_image_width = Some(limits.max_side);
+    l.max_image_height = Some(limits.max_side);
+    l.max_alloc = Some(limits.max_alloc);
+    reader.limits(l);
+    let img = reader.decode().map_err(corrupt)?.into_rgb8();
+    Ok(RgbImage {
+        width: img.width() as usize,
+        height: img.height() as usize,
+        pixels: img.into_raw(),
+        format: name,
+    })
+}
