@@ -1,4 +1,42 @@
 //! Exact Hamming-radius search over 256-bit hashes.
+//!
+//! # Algorithm
+//!
+//! Multi-index hashing (Norouzi et al., CVPR 2012) with a generalised pigeonhole bound. The 256
+//! bits are cut into 8 chunks of 32 bits. Give chunk `j` a budget `s_j >= 0` with
+//! `s_0 + … + s_7 = r + 1`: if a stored hash is within `r` bits of the query, some chunk `j`
+//! differs in at most `t_j = s_j - 1` bits (otherwise the distance would be at least
+//! `Σ s_j = r + 1`). At the PDQ threshold `r = 31` every chunk gets `t_j = 3`; smaller radii leave
+//! some chunks with `t_j = -1` (never searched), larger ones raise `t_j` up to 7 at `r = 63`.
+//!
+//! Each chunk has one table. A table groups the entries by the chunk's top `k` bits (the *key*,
+//! `k` = 16 from about 8 million entries, fewer below so a bucket holds ~128–256 entries) through
+//! a directory of `2^k + 1` offsets. For each entry a bucket keeps the next 8 bits of the chunk
+//! (the *filter*) and the entry's position in the hash array, Elias–Fano coded: positions in a
+//! bucket are increasing, so each keeps only its low 16 bits plus ~2 bits of a unary bitmap for
+//! the high part. A table costs ~3.3 bytes per entry, the whole index ~62 bytes per hash with the
+//! 32-byte hash and the 4-byte id.
+//!
+//! A search walks, for each chunk with `t_j >= 0`, every key within `t_j` bits of the query's key
+//! (`Σ_{d<=t} C(k, d)` buckets: 697 for `k = 16, t = 3`) and keeps the entries whose filter is
+//! within the rest of the budget, `t_j - d`: a byte-wise SIMD popcount over the bucket's filters
+//! (AVX2 when the CPU has it, detected at run time; SWAR on 64-bit words otherwise). The
+//! survivors are verified with a popcount of the full 256-bit XOR. An entry is reported by the
+//! first table whose key and filter bits are within that table's budget, which the verification
+//! recomputes from the XOR, so every match comes out once with no de-duplication memory. When
+//! the cost model says the tables would touch more than a linear scan (tiny banks, radii near
+//! 63), the search scans every hash instead. Either way the result is exact.
+//!
+//! Entries are sorted by id, so an id is found by binary search. Insertions and replacements go
+//! to a small unsorted buffer scanned linearly; removals and replacements of sorted entries are
+//! tombstones. The buffer is merged into the sorted part (a linear-time rebuild) when it outgrows
+//! `n / 32` (at least 4,096, at most 131,072 entries) or when a quarter of the sorted part is
+//! dead, so additions and removals cost amortised microseconds and searches stay exact at all
+//! times.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
 
 use vigie_core::Hash256;
 
@@ -22,11 +60,75 @@ pub struct Match {
 #[error("radius {0} is over the limit of {MAX_RADIUS} bits")]
 pub struct RadiusError(pub u32);
 
+/// Number of chunks (and tables).
+const TABLES: usize = 8;
+/// Bits of a chunk kept per entry after the key.
+const FILTER_BITS: u32 = 8;
+/// Low bits of a position stored explicitly; the rest is the Elias–Fano high part.
+const LOW_BITS: u32 = 16;
+/// Largest key: 16 bits of a 32-bit chunk.
+const MAX_KEY_BITS: u32 = 16;
+/// Below this many sorted entries there are no tables: a linear scan is as fast.
+const MIN_TABLE_LEN: usize = 4096;
+/// Bytes readable past a table's data, so a SIMD load may run over the last bucket.
+const PAD: usize = 64;
+
 /// An exact index of 256-bit hashes: every entry within the radius is found.
-#[derive(Debug, Default, Clone)]
+#[derive(Default, Clone)]
 pub struct HammingIndex {
+    main: Sorted,
+    delta_ids: Vec<EntryId>,
+    delta_hashes: Vec<Hash256>,
+    delta_slots: HashMap<EntryId, usize>,
+}
+
+/// The bulk of the entries, sorted by id, with the 8 chunk tables.
+#[derive(Default, Clone)]
+struct Sorted {
     ids: Vec<EntryId>,
     hashes: Vec<Hash256>,
+    /// Tombstones, one bit per position.
+    dead: Vec<u64>,
+    dead_count: usize,
+    /// Key bits `k` of every table (0 when there are no tables).
+    key_bits: u32,
+    /// Number of distinct Elias–Fano high parts: `(n >> LOW_BITS) + 1`.
+    high_span: usize,
+    /// Empty, or one per chunk.
+    tables: Vec<Table>,
+}
+
+/// The entries grouped by one chunk's key.
+#[derive(Default, Clone)]
+struct Table {
+    /// Bucket `b` holds entries `dir[b]..dir[b + 1]`.
+    dir: Vec<u32>,
+    /// Bucket with entries `s..e` (`n = e - s`) at bytes `3s..3e`: `n` filter bytes, then `n`
+    /// little-endian `u16` low parts of the positions. `PAD` bytes follow the last bucket.
+    data: Vec<u8>,
+    /// Elias–Fano high parts: bucket `b`'s bitmap starts at bit `dir[b] + b * high_span`; its
+    /// `i`-th entry with high part `h` sets bit `h + i` of it.
+    highs: Vec<u64>,
+}
+
+/// A bucket to scan: where it is and how many filter bits may differ.
+#[derive(Clone, Copy)]
+struct Probe {
+    bucket: u32,
+    start: u32,
+    len: u32,
+    slack: u32,
+}
+
+/// Buffers reused across the searches of one thread.
+#[derive(Default)]
+struct Scratch {
+    probes: Vec<Probe>,
+    candidates: Vec<u32>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 impl HammingIndex {
@@ -35,63 +137,187 @@ impl HammingIndex {
         Self::default()
     }
 
-    /// Build from many entries at once (faster than repeated [`insert`](Self::insert)).
+    /// Build from many entries at once (much faster than repeated [`insert`](Self::insert)).
+    /// A repeated id keeps its last hash, as repeated inserts would.
     pub fn build(entries: impl IntoIterator<Item = (EntryId, Hash256)>) -> Self {
-        let mut index = Self::new();
+        let mut entries: Vec<(EntryId, Hash256)> = entries.into_iter().collect();
+        entries.sort_by_key(|&(id, _)| id); // stable: the last of equal ids stays last
+        let mut ids = Vec::with_capacity(entries.len());
+        let mut hashes = Vec::with_capacity(entries.len());
+        advise_huge_pages(&hashes);
         for (id, hash) in entries {
-            index.insert(id, hash);
+            if ids.last() == Some(&id) {
+                *hashes.last_mut().expect("same length") = hash;
+            } else {
+                ids.push(id);
+                hashes.push(hash);
+            }
         }
-        index
+        HammingIndex {
+            main: Sorted::new(ids, hashes),
+            ..Self::default()
+        }
     }
 
     /// Add an entry; an entry with the same id is replaced.
     pub fn insert(&mut self, id: EntryId, hash: Hash256) {
-        self.remove(id);
-        self.ids.push(id);
-        self.hashes.push(hash);
+        if let Some(&slot) = self.delta_slots.get(&id) {
+            self.delta_hashes[slot] = hash;
+            return;
+        }
+        self.main.kill(id);
+        self.delta_slots.insert(id, self.delta_ids.len());
+        self.delta_ids.push(id);
+        self.delta_hashes.push(hash);
+        if self.delta_ids.len() >= (self.main.ids.len() / 32).clamp(4096, 131_072) {
+            self.compact();
+        }
     }
 
     /// Remove an entry; false when there was none with that id.
     pub fn remove(&mut self, id: EntryId) -> bool {
-        match self.ids.iter().position(|&i| i == id) {
-            Some(pos) => {
-                self.ids.swap_remove(pos);
-                self.hashes.swap_remove(pos);
-                true
+        if let Some(slot) = self.delta_slots.remove(&id) {
+            self.delta_ids.swap_remove(slot);
+            self.delta_hashes.swap_remove(slot);
+            if let Some(&moved) = self.delta_ids.get(slot) {
+                self.delta_slots.insert(moved, slot);
             }
-            None => false,
+            return true;
         }
+        if !self.main.kill(id) {
+            return false;
+        }
+        if self.main.dead_count * 4 > self.main.ids.len() {
+            self.compact();
+        }
+        true
     }
 
     /// The hash stored under `id`.
     pub fn get(&self, id: EntryId) -> Option<Hash256> {
-        self.ids
-            .iter()
-            .position(|&i| i == id)
-            .map(|p| self.hashes[p])
+        match self.delta_slots.get(&id) {
+            Some(&slot) => Some(self.delta_hashes[slot]),
+            None => self.main.find(id).map(|pos| self.main.hashes[pos]),
+        }
     }
 
     /// Number of entries.
     pub fn len(&self) -> usize {
-        self.ids.len()
+        self.main.ids.len() - self.main.dead_count + self.delta_ids.len()
     }
 
     /// True when the index holds nothing.
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        self.len() == 0
+    }
+
+    /// Every entry, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (EntryId, Hash256)> + '_ {
+        let main = &self.main;
+        (0..main.ids.len())
+            .filter(|&pos| !main.is_dead(pos))
+            .map(|pos| (main.ids[pos], main.hashes[pos]))
+            .chain(
+                self.delta_ids
+                    .iter()
+                    .copied()
+                    .zip(self.delta_hashes.iter().copied()),
+            )
+    }
+
+    /// Merge the recent insertions and drop the removed entries now (searches are exact either
+    /// way; this only makes the next ones faster and reclaims memory).
+    pub fn compact(&mut self) {
+        if self.delta_ids.is_empty() && self.main.dead_count == 0 {
+            return;
+        }
+        let mut recent: Vec<(EntryId, Hash256)> = self
+            .delta_ids
+            .drain(..)
+            .zip(self.delta_hashes.drain(..))
+            .collect();
+        self.delta_slots.clear();
+        recent.sort_unstable_by_key(|&(id, _)| id);
+        let old = std::mem::take(&mut self.main);
+        let n = old.ids.len() - old.dead_count + recent.len();
+        let mut ids = Vec::with_capacity(n);
+        let mut hashes = Vec::with_capacity(n);
+        advise_huge_pages(&hashes);
+        let mut recent = recent.into_iter().peekable();
+        for pos in (0..old.ids.len()).filter(|&pos| !old.is_dead(pos)) {
+            let id = old.ids[pos];
+            while let Some((rid, rhash)) = recent.next_if(|&(rid, _)| rid < id) {
+                ids.push(rid);
+                hashes.push(rhash);
+            }
+            ids.push(id);
+            hashes.push(old.hashes[pos]);
+        }
+        for (rid, rhash) in recent {
+            ids.push(rid);
+            hashes.push(rhash);
+        }
+        drop(old);
+        self.main = Sorted::new(ids, hashes);
     }
 
     /// Every entry within `radius` bits of `query`, nearest first (ties by id).
     pub fn search(&self, query: &Hash256, radius: u32) -> Result<Vec<Match>, RadiusError> {
+        let mut out = Vec::new();
+        self.search_into(query, radius, &mut out)?;
+        Ok(out)
+    }
+
+    /// Like [`search`](Self::search), into a buffer the caller reuses (cleared first).
+    pub fn search_into(
+        &self,
+        query: &Hash256,
+        radius: u32,
+        out: &mut Vec<Match>,
+    ) -> Result<(), RadiusError> {
+        if radius > MAX_RADIUS {
+            return Err(RadiusError(radius));
+        }
+        out.clear();
+        for (&id, hash) in self.delta_ids.iter().zip(&self.delta_hashes) {
+            let distance = hash.distance(query);
+            if distance <= radius {
+                out.push(Match { distance, id });
+            }
+        }
+        self.main.search(query, radius, out);
+        out.sort_unstable();
+        Ok(())
+    }
+
+    /// Like [`search`](Self::search) for several queries (e.g. the 8 dihedral variants of one
+    /// image): each entry once, at its smallest distance to any of them.
+    pub fn search_any(&self, queries: &[Hash256], radius: u32) -> Result<Vec<Match>, RadiusError> {
+        if radius > MAX_RADIUS {
+            return Err(RadiusError(radius));
+        }
+        let mut all = Vec::new();
+        let mut one = Vec::new();
+        for query in queries {
+            self.search_into(query, radius, &mut one)?;
+            all.extend_from_slice(&one);
+        }
+        all.sort_unstable_by_key(|m| (m.id, m.distance));
+        all.dedup_by_key(|m| m.id);
+        all.sort_unstable();
+        Ok(all)
+    }
+
+    /// The same answer as [`search`](Self::search) by comparing the query with every entry: the
+    /// reference for tests and benchmarks.
+    pub fn search_linear(&self, query: &Hash256, radius: u32) -> Result<Vec<Match>, RadiusError> {
         if radius > MAX_RADIUS {
             return Err(RadiusError(radius));
         }
         let mut out: Vec<Match> = self
-            .ids
             .iter()
-            .zip(&self.hashes)
-            .filter_map(|(&id, h)| {
-                let distance = h.distance(query);
+            .filter_map(|(id, hash)| {
+                let distance = hash.distance(query);
                 (distance <= radius).then_some(Match { distance, id })
             })
             .collect();
@@ -99,26 +325,515 @@ impl HammingIndex {
         Ok(out)
     }
 
-    /// Like [`search`](Self::search) for several queries (e.g. the 8 dihedral variants of one
-    /// image): each entry once, at its smallest distance to any of them.
-    pub fn search_any(&self, queries: &[Hash256], radius: u32) -> Result<Vec<Match>, RadiusError> {
-        let mut best: std::collections::HashMap<EntryId, u32> = Default::default();
-        for q in queries {
-            for m in self.search(q, radius)? {
-                let d = best.entry(m.id).or_insert(m.distance);
-                *d = (*d).min(m.distance);
-            }
+    /// Bytes of memory the index holds (hashes, ids, tables and buffers).
+    pub fn memory_bytes(&self) -> usize {
+        let main = &self.main;
+        let tables: usize = main
+            .tables
+            .iter()
+            .map(|t| t.dir.capacity() * 4 + t.data.capacity() + t.highs.capacity() * 8)
+            .sum();
+        let slot = size_of::<(EntryId, usize)>() + 1;
+        size_of::<Self>()
+            + main.ids.capacity() * 4
+            + main.hashes.capacity() * 32
+            + main.dead.capacity() * 8
+            + tables
+            + self.delta_ids.capacity() * 4
+            + self.delta_hashes.capacity() * 32
+            + self.delta_slots.capacity() * slot
+    }
+}
+
+impl fmt::Debug for HammingIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HammingIndex")
+            .field("len", &self.len())
+            .field("sorted", &self.main.ids.len())
+            .field("removed", &self.main.dead_count)
+            .field("recent", &self.delta_ids.len())
+            .field("key_bits", &self.main.key_bits)
+            .finish()
+    }
+}
+
+/// Chunk `j` (bits `32j..32j + 32`) of a hash.
+#[inline(always)]
+fn chunk(hash: &Hash256, j: usize) -> u32 {
+    (hash.words[j / 2] >> (32 * (j % 2))) as u32
+}
+
+/// Per-chunk thresholds for `radius`: `radius + 1` spread over the 8 chunks, minus one each.
+fn thresholds(radius: u32) -> [i32; TABLES] {
+    let budget = radius as usize + 1;
+    std::array::from_fn(|j| (budget / TABLES + usize::from(j < budget % TABLES)) as i32 - 1)
+}
+
+/// Key bits for `n` sorted entries: buckets of ~128–256 entries, at most 16 bits.
+fn key_bits(n: usize) -> u32 {
+    (n.max(2).ilog2().saturating_sub(7)).clamp(1, MAX_KEY_BITS)
+}
+
+/// Calls `f` with every `bits`-bit mask of exactly `ones` set bits (Gosper's hack).
+#[inline(always)]
+fn for_each_mask(bits: u32, ones: u32, mut f: impl FnMut(u32)) {
+    if ones == 0 {
+        f(0);
+        return;
+    }
+    let limit = 1u32 << bits;
+    let mut m = (1u32 << ones) - 1;
+    while m < limit {
+        f(m);
+        let low = m & m.wrapping_neg();
+        let ripple = m + low;
+        m = (((ripple ^ m) >> 2) / low) | ripple;
+    }
+}
+
+/// Binomial coefficient, exactly for the small arguments used here.
+fn binomial(n: u32, k: u32) -> f64 {
+    (0..k).fold(1.0, |acc, i| acc * f64::from(n - i) / f64::from(i + 1))
+}
+
+/// Ask the kernel to back a large array with huge pages (fewer TLB misses on random access).
+/// Call before the pages are first written; a hint only.
+fn advise_huge_pages<T>(v: &Vec<T>) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        let start = (v.as_ptr() as usize).next_multiple_of(HUGE);
+        let end = (v.as_ptr() as usize + v.capacity() * size_of::<T>()) & !(HUGE - 1);
+        if end > start {
+            // SAFETY: the range lies inside the vector's allocation; MADV_HUGEPAGE changes
+            // neither its contents nor its mapping.
+            unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE) };
         }
-        let mut out: Vec<Match> = best
-            .into_iter()
-            .map(|(id, distance)| Match { distance, id })
-            .collect();
-        out.sort_unstable();
-        Ok(out)
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = v;
+}
+
+#[inline(always)]
+fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint; it never faults, whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
+impl Sorted {
+    fn new(ids: Vec<EntryId>, hashes: Vec<Hash256>) -> Sorted {
+        let n = ids.len();
+        assert!(n <= u32::MAX as usize, "at most 2^32 - 1 entries");
+        let mut sorted = Sorted {
+            dead: vec![0; n.div_ceil(64)],
+            ids,
+            hashes,
+            ..Sorted::default()
+        };
+        if n >= MIN_TABLE_LEN {
+            sorted.key_bits = key_bits(n);
+            sorted.high_span = (n >> LOW_BITS) + 1;
+            sorted.tables = (0..TABLES).map(|j| sorted.build_table(j)).collect();
+        }
+        sorted
     }
 
-    /// Bytes of memory the index holds (hashes, ids and tables).
-    pub fn memory_bytes(&self) -> usize {
-        self.ids.capacity() * 4 + self.hashes.capacity() * 32
+    fn build_table(&self, j: usize) -> Table {
+        let n = self.hashes.len();
+        let k = self.key_bits;
+        let buckets = 1usize << k;
+        let mut dir = vec![0u32; buckets + 1];
+        for hash in &self.hashes {
+            dir[(chunk(hash, j) >> (32 - k)) as usize + 1] += 1;
+        }
+        for b in 0..buckets {
+            dir[b + 1] += dir[b];
+        }
+        let mut next = dir[..buckets].to_vec();
+        let mut data = vec![0u8; 3 * n + PAD];
+        advise_huge_pages(&data);
+        let mut highs = vec![0u64; (n + buckets * self.high_span).div_ceil(64) + 1];
+        advise_huge_pages(&highs);
+        // Positions are visited in increasing order, so each bucket's come out sorted.
+        for (pos, hash) in self.hashes.iter().enumerate() {
+            let c = chunk(hash, j);
+            let b = (c >> (32 - k)) as usize;
+            let start = dir[b] as usize;
+            let len = dir[b + 1] as usize - start;
+            let i = next[b] as usize - start;
+            next[b] += 1;
+            data[3 * start + i] = (c >> (32 - k - FILTER_BITS)) as u8;
+            let low = 3 * start + len + 2 * i;
+            data[low..low + 2].copy_from_slice(&(pos as u16).to_le_bytes());
+            let bit = start + b * self.high_span + (pos >> LOW_BITS) + i;
+            highs[bit / 64] |= 1 << (bit % 64);
+        }
+        Table { dir, data, highs }
+    }
+
+    fn find(&self, id: EntryId) -> Option<usize> {
+        let pos = self.ids.binary_search(&id).ok()?;
+        (!self.is_dead(pos)).then_some(pos)
+    }
+
+    #[inline(always)]
+    fn is_dead(&self, pos: usize) -> bool {
+        self.dead[pos / 64] >> (pos % 64) & 1 == 1
+    }
+
+    /// Tombstone the live entry `id`; false when there is none.
+    fn kill(&mut self, id: EntryId) -> bool {
+        match self.find(id) {
+            Some(pos) => {
+                self.dead[pos / 64] |= 1 << (pos % 64);
+                self.dead_count += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Estimated cost of a table search over a linear scan (> 1: scan instead).
+    fn table_cost_ratio(&self, t: &[i32; TABLES]) -> f64 {
+        // Rough nanoseconds, measured on a 10M-entry index (AVX2).
+        const PROBE: f64 = 40.0;
+        const SCAN: f64 = 0.15;
+        const VERIFY: f64 = 25.0;
+        const LINEAR: f64 = 1.5;
+        let k = self.key_bits;
+        let per_bucket = self.hashes.len() as f64 / f64::from(1u32 << k);
+        let mut cost = 0.0;
+        for &tj in t.iter().filter(|&&tj| tj >= 0) {
+            for d in 0..=(tj as u32).min(k) {
+                let slack = tj as u32 - d;
+                let pass = (0..=slack.min(FILTER_BITS))
+                    .map(|e| binomial(FILTER_BITS, e))
+                    .sum::<f64>()
+                    / 256.0;
+                cost += binomial(k, d) * (PROBE + per_bucket * (SCAN + pass * VERIFY));
+            }
+        }
+        cost / (self.hashes.len() as f64 * LINEAR)
+    }
+
+    fn search(&self, query: &Hash256, radius: u32, out: &mut Vec<Match>) {
+        if self.hashes.is_empty() {
+            return;
+        }
+        SCRATCH.with(|scratch| {
+            let scratch = &mut *scratch.borrow_mut();
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("popcnt")
+            {
+                // SAFETY: the CPU has the features `search_avx2` is compiled for.
+                unsafe { self.search_avx2(query, radius, scratch, out) };
+                return;
+            }
+            self.search_with::<Portable>(query, radius, scratch, out);
+        });
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,popcnt")]
+    fn search_avx2(
+        &self,
+        query: &Hash256,
+        radius: u32,
+        scratch: &mut Scratch,
+        out: &mut Vec<Match>,
+    ) {
+        self.search_with::<Avx2>(query, radius, scratch, out);
+    }
+
+    #[inline(always)]
+    fn search_with<K: FilterScan>(
+        &self,
+        query: &Hash256,
+        radius: u32,
+        scratch: &mut Scratch,
+        out: &mut Vec<Match>,
+    ) {
+        let t = thresholds(radius);
+        if self.tables.is_empty() || self.table_cost_ratio(&t) > 1.0 {
+            for (pos, hash) in self.hashes.iter().enumerate() {
+                let distance = hash.distance(query);
+                if distance <= radius && !self.is_dead(pos) {
+                    out.push(Match {
+                        distance,
+                        id: self.ids[pos],
+                    });
+                }
+            }
+            return;
+        }
+        for j in (0..TABLES).filter(|&j| t[j] >= 0) {
+            self.search_table::<K>(j, query, radius, &t, scratch, out);
+        }
+    }
+
+    /// The matches that table `j` reports (those no earlier table reports).
+    #[inline(always)]
+    fn search_table<K: FilterScan>(
+        &self,
+        j: usize,
+        query: &Hash256,
+        radius: u32,
+        t: &[i32; TABLES],
+        scratch: &mut Scratch,
+        out: &mut Vec<Match>,
+    ) {
+        let table = &self.tables[j];
+        let k = self.key_bits;
+        let tj = t[j] as u32;
+        let qc = chunk(query, j);
+        let qkey = qc >> (32 - k);
+        let qfilter = (qc >> (32 - k - FILTER_BITS)) as u8;
+
+        let probes = &mut scratch.probes;
+        probes.clear();
+        for d in 0..=tj.min(k) {
+            for_each_mask(k, d, |mask| {
+                let b = (qkey ^ mask) as usize;
+                let (start, end) = (table.dir[b], table.dir[b + 1]);
+                if start < end {
+                    prefetch(&table.data[3 * start as usize]);
+                    probes.push(Probe {
+                        bucket: b as u32,
+                        start,
+                        len: end - start,
+                        slack: tj - d,
+                    });
+                }
+            });
+        }
+
+        let candidates = &mut scratch.candidates;
+        candidates.clear();
+        for p in probes.iter() {
+            let start = p.start as usize;
+            let len = p.len as usize;
+            let region = &table.data[3 * start..];
+            let lows = &region[len..];
+            let mut highs =
+                HighWalker::new(&table.highs, start + p.bucket as usize * self.high_span);
+            K::scan(region, len, qfilter, p.slack, |i| {
+                let low = u16::from_le_bytes([lows[2 * i], lows[2 * i + 1]]) as usize;
+                let pos = highs.high(i) << LOW_BITS | low;
+                prefetch(&self.hashes[pos]);
+                candidates.push(pos as u32);
+            });
+        }
+
+        let kept = !0u32 << (32 - k - FILTER_BITS);
+        for &pos in candidates.iter() {
+            let pos = pos as usize;
+            let h = &self.hashes[pos];
+            let x = Hash256 {
+                words: std::array::from_fn(|w| h.words[w] ^ query.words[w]),
+            };
+            let distance = x.count_ones();
+            if distance > radius {
+                continue;
+            }
+            let earlier =
+                (0..j).any(|e| t[e] >= 0 && (chunk(&x, e) & kept).count_ones() as i32 <= t[e]);
+            if earlier || self.is_dead(pos) {
+                continue;
+            }
+            out.push(Match {
+                distance,
+                id: self.ids[pos],
+            });
+        }
+    }
+}
+
+/// Reads the Elias–Fano high parts of one bucket, for increasing entry indexes.
+struct HighWalker<'a> {
+    bits: &'a [u64],
+    start: usize,
+    word: usize,
+    /// `bits[word]` without the ones already passed.
+    rest: u64,
+    /// Ones of the bucket's bitmap before `rest`'s lowest one.
+    passed: usize,
+}
+
+impl<'a> HighWalker<'a> {
+    #[inline(always)]
+    fn new(bits: &'a [u64], start: usize) -> Self {
+        HighWalker {
+            bits,
+            start,
+            word: start / 64,
+            rest: bits[start / 64] & (!0u64 << (start % 64)),
+            passed: 0,
+        }
+    }
+
+    /// High part of entry `i` (not less than the previous call's `i`).
+    #[inline(always)]
+    fn high(&mut self, i: usize) -> usize {
+        loop {
+            let ones = self.rest.count_ones() as usize;
+            if i < self.passed + ones {
+                break;
+            }
+            self.passed += ones;
+            self.word += 1;
+            self.rest = self.bits[self.word];
+        }
+        while self.passed < i {
+            self.rest &= self.rest - 1;
+            self.passed += 1;
+        }
+        let bit = self.word * 64 + self.rest.trailing_zeros() as usize;
+        bit - self.start - i
+    }
+}
+
+/// Finds the filter bytes within a number of bits of the query's.
+trait FilterScan {
+    /// Calls `hit(i)`, in increasing order, for each `i < len` with
+    /// `popcount(region[i] ^ query) <= slack`. `region` has at least `len + 32` bytes.
+    fn scan(region: &[u8], len: usize, query: u8, slack: u32, hit: impl FnMut(usize));
+}
+
+/// SWAR on 64-bit words: any CPU.
+struct Portable;
+
+impl FilterScan for Portable {
+    #[inline(always)]
+    fn scan(region: &[u8], len: usize, query: u8, slack: u32, mut hit: impl FnMut(usize)) {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        let q = ONES * u64::from(query);
+        let mut i = 0;
+        while i < len {
+            let bytes: [u8; 8] = region[i..i + 8].try_into().expect("8 bytes");
+            let x = u64::from_le_bytes(bytes) ^ q;
+            let mut m = if slack == 0 {
+                !((((x & !HIGH) + !HIGH) | x) & HIGH) & HIGH
+            } else {
+                let c = x - ((x >> 1) & 0x5555_5555_5555_5555);
+                let c = (c & 0x3333_3333_3333_3333) + ((c >> 2) & 0x3333_3333_3333_3333);
+                let c = (c + (c >> 4)) & 0x0f0f_0f0f_0f0f_0f0f;
+                !((c | HIGH) - ONES * u64::from(slack + 1)) & HIGH
+            };
+            if len - i < 8 {
+                m &= (1u64 << (8 * (len - i))) - 1;
+            }
+            while m != 0 {
+                hit(i + m.trailing_zeros() as usize / 8);
+                m &= m - 1;
+            }
+            i += 8;
+        }
+    }
+}
+
+/// AVX2: 32 filters per step (only inlined into `#[target_feature(enable = "avx2")]` code).
+#[cfg(target_arch = "x86_64")]
+struct Avx2;
+
+#[cfg(target_arch = "x86_64")]
+impl FilterScan for Avx2 {
+    #[inline(always)]
+    fn scan(region: &[u8], len: usize, query: u8, slack: u32, mut hit: impl FnMut(usize)) {
+        use std::arch::x86_64::*;
+        assert!(region.len() >= len.next_multiple_of(32));
+        // SAFETY: only called from `search_avx2`, which runs on CPUs with AVX2; the loads stay
+        // within `region` (asserted above).
+        unsafe {
+            let q = _mm256_set1_epi8(query as i8);
+            let nibbles = _mm256_set1_epi8(0x0f);
+            let counts = _mm256_setr_epi8(
+                0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3,
+                2, 3, 3, 4,
+            );
+            let limit = _mm256_set1_epi8(slack as i8 + 1);
+            let mut i = 0;
+            while i < len {
+                let v = _mm256_loadu_si256(region.as_ptr().add(i).cast());
+                let x = _mm256_xor_si256(v, q);
+                let ok = if slack == 0 {
+                    _mm256_cmpeq_epi8(x, _mm256_setzero_si256())
+                } else {
+                    let lo = _mm256_shuffle_epi8(counts, _mm256_and_si256(x, nibbles));
+                    let hi = _mm256_shuffle_epi8(
+                        counts,
+                        _mm256_and_si256(_mm256_srli_epi16(x, 4), nibbles),
+                    );
+                    _mm256_cmpgt_epi8(limit, _mm256_add_epi8(lo, hi))
+                };
+                let mut m = _mm256_movemask_epi8(ok) as u32;
+                if len - i < 32 {
+                    m &= (1u32 << (len - i)) - 1;
+                }
+                while m != 0 {
+                    hit(i + m.trailing_zeros() as usize);
+                    m &= m - 1;
+                }
+                i += 32;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thresholds_spend_the_whole_budget() {
+        for r in 0..=MAX_RADIUS {
+            let t = thresholds(r);
+            assert_eq!(t.iter().map(|&t| (t + 1) as u32).sum::<u32>(), r + 1);
+            assert!(t.iter().all(|&t| (-1..=7).contains(&t)));
+        }
+        assert_eq!(thresholds(31), [3; 8]);
+    }
+
+    #[test]
+    fn masks_are_all_enumerated_once() {
+        for bits in 1..=10 {
+            for ones in 0..=bits.min(4) {
+                let mut seen = Vec::new();
+                for_each_mask(bits, ones, |m| seen.push(m));
+                let expected: Vec<u32> = (0..1u32 << bits)
+                    .filter(|m| m.count_ones() == ones)
+                    .collect();
+                assert_eq!(seen, expected);
+            }
+        }
+    }
+
+    #[test]
+    fn filter_scans_agree() {
+        let region: Vec<u8> = (0..200u32).map(|i| (i * 37 + i / 3) as u8).collect();
+        for len in [0, 1, 7, 8, 9, 31, 32, 33, 100, 150] {
+            for query in [0u8, 0x5a, 0xff] {
+                for slack in 0..8 {
+                    let expected: Vec<usize> = (0..len)
+                        .filter(|&i| (region[i] ^ query).count_ones() <= slack)
+                        .collect();
+                    let mut got = Vec::new();
+                    Portable::scan(&region, len, query, slack, |i| got.push(i));
+                    assert_eq!(got, expected, "portable len {len} slack {slack}");
+                    #[cfg(target_arch = "x86_64")]
+                    if std::arch::is_x86_feature_detected!("avx2") {
+                        let mut got = Vec::new();
+                        Avx2::scan(&region, len, query, slack, |i| got.push(i));
+                        assert_eq!(got, expected, "avx2 len {len} slack {slack}");
+                    }
+                }
+            }
+        }
     }
 }

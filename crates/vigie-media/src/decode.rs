@@ -96,10 +96,16 @@ pub enum DecodeError {
 
 /// Read and decode an image file.
 pub fn decode_file(path: &Path, limits: &DecodeLimits) -> Result<RgbImage, DecodeError> {
-    let io = |source| DecodeError::Io { path: path.display().to_string(), source };
+    let io = |source| DecodeError::Io {
+        path: path.display().to_string(),
+        source,
+    };
     let size = std::fs::metadata(path).map_err(io)?.len();
     if size > limits.max_bytes {
-        return Err(DecodeError::TooManyBytes { size, limit: limits.max_bytes });
+        return Err(DecodeError::TooManyBytes {
+            size,
+            limit: limits.max_bytes,
+        });
     }
     decode(&std::fs::read(path).map_err(io)?, limits)
 }
@@ -107,7 +113,10 @@ pub fn decode_file(path: &Path, limits: &DecodeLimits) -> Result<RgbImage, Decod
 /// Decode an image from its bytes.
 pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<RgbImage, DecodeError> {
     if bytes.len() as u64 > limits.max_bytes {
-        return Err(DecodeError::TooManyBytes { size: bytes.len() as u64, limit: limits.max_bytes });
+        return Err(DecodeError::TooManyBytes {
+            size: bytes.len() as u64,
+            limit: limits.max_bytes,
+        });
     }
     let format = image::guess_format(bytes).map_err(|_| DecodeError::UnknownFormat)?;
     let name = match format {
@@ -120,17 +129,28 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<RgbImage, DecodeErr
     };
     let corrupt = |e: image::ImageError| match e {
         image::ImageError::Limits(_) => DecodeError::MemoryLimit(limits.max_alloc),
-        other => DecodeError::Corrupt { format: name, detail: other.to_string() },
+        other => DecodeError::Corrupt {
+            format: name,
+            detail: other.to_string(),
+        },
     };
     let reader = || ImageReader::with_format(Cursor::new(bytes), format);
     let (width, height) = reader().into_dimensions().map_err(corrupt)?;
     if width > limits.max_side || height > limits.max_side {
         let limit = format!("max side {} px", limits.max_side);
-        return Err(DecodeError::TooLarge { width, height, limit });
+        return Err(DecodeError::TooLarge {
+            width,
+            height,
+            limit,
+        });
     }
     if width as u64 * height as u64 > limits.max_pixels {
         let limit = format!("max {} pixels", limits.max_pixels);
-        return Err(DecodeError::TooLarge { width, height, limit });
+        return Err(DecodeError::TooLarge {
+            width,
+            height,
+            limit,
+        });
     }
     let mut reader = reader();
     let mut l = image::Limits::default();

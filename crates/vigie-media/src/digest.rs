@@ -14,15 +14,20 @@ pub struct Digests {
 
 /// Both digests of `bytes`.
 pub fn digests(bytes: &[u8]) -> Digests {
-    Digests { md5: hex(&Md5::digest(bytes)), sha256: hex(&Sha256::digest(bytes)) }
+    Digests {
+        md5: hex(&Md5::digest(bytes)),
+        sha256: hex(&Sha256::digest(bytes)),
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 #[cfg(test)]
@@ -31,6 +36,9 @@ mod tests {
     fn known_digests() {
         let d = super::digests(b"abc");
         assert_eq!(d.md5, "900150983cd24fb0d6963f7d28e17f72");
-        assert_eq!(d.sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            d.sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

@@ -68,8 +68,14 @@ pub struct PdqDihedral {
 /// When `rgb` is shorter than `width * height * 3`.
 pub fn hash_rgb(width: usize, height: usize, rgb: &[u8]) -> Pdq {
     match dct_rgb(width, height, rgb) {
-        Some((dct, quality)) => Pdq { hash: bits(&dct), quality },
-        None => Pdq { hash: Hash256::ZERO, quality: 0 },
+        Some((dct, quality)) => Pdq {
+            hash: bits(&dct),
+            quality,
+        },
+        None => Pdq {
+            hash: Hash256::ZERO,
+            quality: 0,
+        },
     }
 }
 
@@ -79,7 +85,10 @@ pub fn hash_rgb(width: usize, height: usize, rgb: &[u8]) -> Pdq {
 /// When `rgb` is shorter than `width * height * 3`.
 pub fn hash_rgb_dihedral(width: usize, height: usize, rgb: &[u8]) -> PdqDihedral {
     let Some((dct, quality)) = dct_rgb(width, height, rgb) else {
-        return PdqDihedral { hashes: [Hash256::ZERO; 8], quality: 0 };
+        return PdqDihedral {
+            hashes: [Hash256::ZERO; 8],
+            quality: 0,
+        };
     };
     let mut hashes = [Hash256::ZERO; 8];
     for (t, h) in hashes.iter_mut().enumerate() {
@@ -95,7 +104,10 @@ fn dct_rgb(width: usize, height: usize, rgb: &[u8]) -> Option<(Dct16, u8)> {
         return None;
     }
     let n = width * height;
-    assert!(rgb.len() >= n * 3, "RGB buffer too short for {width}x{height}");
+    assert!(
+        rgb.len() >= n * 3,
+        "RGB buffer too short for {width}x{height}"
+    );
     let luma: Vec<f32> = rgb[..n * 3]
         .chunks_exact(3)
         .map(|p| (p[0] as f64 * 0.299 + p[1] as f64 * 0.587 + p[2] as f64 * 0.114) as f32)
@@ -121,7 +133,11 @@ fn sample_positions(dim: usize) -> [usize; 64] {
 /// `emit(out_index, sum, count)` for each output in order, after `add`/`sub` of inputs.
 /// Shared by the row and column passes so both follow the reference's exact order.
 #[inline(always)]
-fn box_phases(len: usize, win: usize, mut step: impl FnMut(Option<usize>, Option<usize>, Option<(usize, f32)>)) {
+fn box_phases(
+    len: usize,
+    win: usize,
+    mut step: impl FnMut(Option<usize>, Option<usize>, Option<(usize, f32)>),
+) {
     let half = (win + 2) / 2;
     let phase1 = half - 1;
     let phase2 = win - half + 1;
@@ -156,7 +172,14 @@ fn box_phases(len: usize, win: usize, mut step: impl FnMut(Option<usize>, Option
 
 /// One box pass along each row of `input` (rows × cols) into `output`; when `keep` is given,
 /// only those columns are divided and stored (into an rows × keep.len() buffer).
-fn box_rows(input: &[f32], output: &mut [f32], rows: usize, cols: usize, win: usize, keep: Option<&[usize; 64]>) {
+fn box_rows(
+    input: &[f32],
+    output: &mut [f32],
+    rows: usize,
+    cols: usize,
+    win: usize,
+    keep: Option<&[usize; 64]>,
+) {
     for r in 0..rows {
         let row = &input[r * cols..(r + 1) * cols];
         let mut sum = 0.0f32;
@@ -201,7 +224,14 @@ fn box_rows(input: &[f32], output: &mut [f32], rows: usize, cols: usize, win: us
 /// One box pass down each column of `input` (rows × cols) into `output`, all columns at once
 /// (row by row, so it streams through memory and vectorises); the per-column arithmetic is the
 /// reference's. When `keep` is given only those rows are divided and stored (64 × cols).
-fn box_cols(input: &[f32], output: &mut [f32], rows: usize, cols: usize, win: usize, keep: Option<&[usize; 64]>) {
+fn box_cols(
+    input: &[f32],
+    output: &mut [f32],
+    rows: usize,
+    cols: usize,
+    win: usize,
+    keep: Option<&[usize; 64]>,
+) {
     let mut sums = vec![0.0f32; cols];
     let mut next = 0usize;
     box_phases(rows, win, |add, sub, emit| {
@@ -291,7 +321,8 @@ fn dct_matrix() -> &'static [[f32; 64]; 16] {
         let mut m = [[0.0f32; 64]; 16];
         for (i, row) in m.iter_mut().enumerate() {
             for (j, v) in row.iter_mut().enumerate() {
-                let angle = (std::f64::consts::PI / 2.0 / 64.0) * (i + 1) as f64 * (2 * j + 1) as f64;
+                let angle =
+                    (std::f64::consts::PI / 2.0 / 64.0) * (i + 1) as f64 * (2 * j + 1) as f64;
                 *v = (scale as f64 * angle.cos()) as f32;
             }
         }
@@ -379,7 +410,13 @@ mod tests {
     #[test]
     fn tiny_images_hash_to_zero() {
         let p = hash_rgb(4, 4, &[200; 48]);
-        assert_eq!(p, Pdq { hash: Hash256::ZERO, quality: 0 });
+        assert_eq!(
+            p,
+            Pdq {
+                hash: Hash256::ZERO,
+                quality: 0
+            }
+        );
     }
 
     #[test]

@@ -12,7 +12,11 @@ fn anchors() -> PathBuf {
 
 fn tsv(path: &Path) -> Vec<Vec<String>> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    text.lines().skip(1).filter(|l| !l.is_empty()).map(|l| l.split('\t').map(str::to_string).collect()).collect()
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split('\t').map(str::to_string).collect())
+        .collect()
 }
 
 #[test]
@@ -23,7 +27,12 @@ fn every_lossless_vector_is_reproduced_exactly() {
     let mut failures = Vec::new();
     for row in &rows {
         let img = decode_file(&dir.join(&row[0]), &DecodeLimits::default()).unwrap();
-        assert_eq!((img.width.to_string(), img.height.to_string()), (row[1].clone(), row[2].clone()), "{}", row[0]);
+        assert_eq!(
+            (img.width.to_string(), img.height.to_string()),
+            (row[1].clone(), row[2].clone()),
+            "{}",
+            row[0]
+        );
         let expected: Hash256 = row[3].parse().unwrap();
         let quality: u8 = row[4].parse().unwrap();
         let got = pdq::hash_rgb(img.width, img.height, &img.pixels);
@@ -41,11 +50,21 @@ fn every_lossless_vector_is_reproduced_exactly() {
         for (k, want) in row[5].split(',').enumerate() {
             let want: Hash256 = want.parse().unwrap();
             if dihedral.hashes[k] != want {
-                failures.push(format!("{} {}: distance {}", row[0], pdq::DIHEDRAL_NAMES[k], dihedral.hashes[k].distance(&want)));
+                failures.push(format!(
+                    "{} {}: distance {}",
+                    row[0],
+                    pdq::DIHEDRAL_NAMES[k],
+                    dihedral.hashes[k].distance(&want)
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// JPEG decoders differ in their last bits (IDCT rounding, chroma upsampling), so a JPEG's PDQ
@@ -62,25 +81,47 @@ fn jpeg_hashes_are_within_the_reference_tolerance() {
     for row in &rows {
         let path = root.join("images").join(&row[0]);
         let img = decode_file(&path, &DecodeLimits::default()).unwrap();
-        let digest: String = Sha256::digest(&img.pixels).iter().map(|b| format!("{b:02x}")).collect();
+        let digest: String = Sha256::digest(&img.pixels)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         let expected: Hash256 = row[4].parse().unwrap();
         let quality: u8 = row[5].parse().unwrap();
         let got = pdq::hash_rgb(img.width, img.height, &img.pixels);
         let distance = got.hash.distance(&expected);
-        println!("{:>3} bits  q {:>3}/{:<3} pixels {}  {}", distance, got.quality, quality, if digest == row[3] { "same" } else { "differ" }, row[0]);
+        println!(
+            "{:>3} bits  q {:>3}/{:<3} pixels {}  {}",
+            distance,
+            got.quality,
+            quality,
+            if digest == row[3] { "same" } else { "differ" },
+            row[0]
+        );
         if digest == row[3] {
             same_pixels += 1;
-            assert_eq!((got.hash, got.quality), (expected, quality), "same pixels must give the same hash: {}", row[0]);
+            assert_eq!(
+                (got.hash, got.quality),
+                (expected, quality),
+                "same pixels must give the same hash: {}",
+                row[0]
+            );
         }
         if distance == 0 {
             exact += 1;
         }
         if quality >= 80 {
-            assert!(distance <= 10, "{}: {distance} bits from the reference", row[0]);
+            assert!(
+                distance <= 10,
+                "{}: {distance} bits from the reference",
+                row[0]
+            );
             worst = worst.max(distance);
         }
     }
-    println!("{same_pixels}/{} same pixels, {exact} exact hashes, worst {worst} bits at quality >= 80", rows.len());
+    println!(
+        "{same_pixels}/{} same pixels, {exact} exact hashes, worst {worst} bits at quality >= 80",
+        rows.len()
+    );
     // Measured with image 0.25 (zune-jpeg): 33 of 37 hashes exact, 2 bits at worst.
     assert!(exact >= 33, "only {exact} of 37 JPEG hashes exact");
     assert!(worst <= 2, "a JPEG hash is {worst} bits from the reference");

@@ -93,6 +93,24 @@ The corpus is JSON Lines ({id, text, label, lang, kind, family}), a file or a di
 calibrated on dev and its dev and test metrics are written into the file. Same corpus, seed
 and settings: the same model bytes.")]
     Train(TrainArgs),
+    /// Hash media files: PDQ (images, bit-exact with Meta's reference), vPDQ (video, with
+    /// --vpdq), MD5 and SHA-256. One JSON line per file.
+    #[command(after_help = "\
+Examples:
+  vigie hash ad.jpg hostage.png
+  vigie hash --dihedral *.jpg > hashes.jsonl
+  vigie hash --vpdq clip.mp4
+
+Output, one line per file, in the order given:
+  {\"path\": \"ad.jpg\", \"type\": \"image\", \"format\": \"jpeg\", \"width\": 1600, \"height\": 1004,
+   \"pdq\": \"f8f8f0ce…\", \"quality\": 100, \"md5\": \"…\", \"sha256\": \"…\"}
+A video gets \"type\": \"video\" and its digests; with --vpdq also \"frames\": [{\"frame\", \"quality\",
+\"pdq\", \"timestamp\"}, …], one frame per second by default (--seconds-per-hash 0: every frame).
+Images: JPEG, PNG, WebP, GIF (first frame), BMP. Video needs ffmpeg (apt-get install ffmpeg).
+A hash with quality under 50 is unreliable for matching. A file that cannot be read or decoded
+(over a size limit, truncated, a decompression bomb) is reported on stderr and skipped; the
+others go on and the exit status is 1.")]
+    Hash(HashArgs),
     /// Evaluate the model and the scorer on a labelled corpus split.
     #[command(after_help = "\
 Examples:
@@ -287,4 +305,26 @@ pub struct InspectArgs {
     pub json: bool,
     #[command(flatten)]
     pub data: DataArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct HashArgs {
+    /// Image or video files.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// Also print the 8 dihedral PDQ hashes (rotations and flips) of each image.
+    #[arg(long)]
+    pub dihedral: bool,
+    /// Hash videos frame by frame (vPDQ); needs ffmpeg.
+    #[arg(long)]
+    pub vpdq: bool,
+    /// Seconds between hashed video frames (0: every frame).
+    #[arg(long, default_value_t = 1.0, value_name = "SECONDS")]
+    pub seconds_per_hash: f64,
+    /// Largest file accepted, in MiB.
+    #[arg(long, default_value_t = 64, value_name = "MIB")]
+    pub max_mib: u64,
+    /// Write the lines here instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }

@@ -4,6 +4,7 @@ mod backtest;
 mod classify;
 mod eval;
 mod explain;
+mod hash;
 mod inspect;
 mod policy;
 mod sample;
@@ -41,6 +42,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Train(args) => train::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Hash(args) => hash::run(args),
         Command::Sample(args) => sample::run(args),
     }
 }
