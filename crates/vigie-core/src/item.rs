@@ -77,7 +77,11 @@ pub struct Author {
     pub extra: Map<String, Value>,
 }
 
-/// A media attachment reference (hashing arrives with the media work).
+/// A media attachment: a local file to hash, or the hashes a platform already computed.
+///
+/// A platform that hashes its own media sends `pdq` (with `quality`), `md5`, `sha256` or `vpdq`
+/// frames; the engine matches them against its hash banks. A `path` is hashed by the front end
+/// (the CLI, the server) before the engine sees the item: the engine does no I/O.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Media {
     /// The attachment's id within the item.
@@ -89,6 +93,21 @@ pub struct Media {
     /// A local path to the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// PDQ hash of the image (64 hex digits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdq: Option<crate::Hash256>,
+    /// PDQ quality, 0..=100 (under 50 the hash is unreliable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality: Option<u8>,
+    /// MD5 of the file's bytes (32 hex digits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub md5: Option<String>,
+    /// SHA-256 of the file's bytes (64 hex digits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// vPDQ of a video: hashed frames.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vpdq: Vec<crate::VpdqFrame>,
     /// Fields this version does not know, kept as they came.
     #[serde(flatten)]
     pub extra: Map<String, Value>,

@@ -6,7 +6,8 @@
 //!
 //! 1. Luminance `Y = 0.299 R + 0.587 G + 0.114 B` per pixel, computed in `f64` and rounded to
 //!    `f32`, as the `pdqhash` binding (what HMA and python-threatexchange run) feeds the C++ core;
-//!    the C++ command-line tool computes it in `f32`, which can move a bit on degenerate images.
+//!    Meta's C++ tools (and vPDQ) compute it in `f32` ([`Luma::Cpp`]), which can move a
+//!    coefficient next to the median across it.
 //! 2. A Jarosz filter: two rounds of a box filter along rows then along columns, each window
 //!    `ceil(dim / 128)` wide (a tent-like blur that leaves 64 samples per dimension).
 //! 3. Decimation to 64×64 at the sample centres `floor((i + 0.5) · dim / 64)`.
@@ -62,12 +63,31 @@ pub struct PdqDihedral {
     pub quality: u8,
 }
 
-/// PDQ of an RGB24 image (row-major, 3 bytes per pixel).
+/// How the luminance is computed: the reference's implementations differ in the last bit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Luma {
+    /// In `f64`, rounded to `f32`: the PyPI `pdqhash` binding, which python-threatexchange and
+    /// HMA use for images (the anchor's lossless vectors).
+    #[default]
+    Pdqhash,
+    /// In `f32`: Meta's C++ tools, among them the vPDQ reference for video frames.
+    Cpp,
+}
+
+/// PDQ of an RGB24 image (row-major, 3 bytes per pixel), as the `pdqhash` binding computes it.
 ///
 /// # Panics
 /// When `rgb` is shorter than `width * height * 3`.
 pub fn hash_rgb(width: usize, height: usize, rgb: &[u8]) -> Pdq {
-    match dct_rgb(width, height, rgb) {
+    hash_rgb_with(width, height, rgb, Luma::Pdqhash)
+}
+
+/// PDQ of an RGB24 image with the given luminance arithmetic.
+///
+/// # Panics
+/// When `rgb` is shorter than `width * height * 3`.
+pub fn hash_rgb_with(width: usize, height: usize, rgb: &[u8], luma: Luma) -> Pdq {
+    match dct_rgb(width, height, rgb, luma) {
         Some((dct, quality)) => Pdq {
             hash: bits(&dct),
             quality,
@@ -84,7 +104,7 @@ pub fn hash_rgb(width: usize, height: usize, rgb: &[u8]) -> Pdq {
 /// # Panics
 /// When `rgb` is shorter than `width * height * 3`.
 pub fn hash_rgb_dihedral(width: usize, height: usize, rgb: &[u8]) -> PdqDihedral {
-    let Some((dct, quality)) = dct_rgb(width, height, rgb) else {
+    let Some((dct, quality)) = dct_rgb(width, height, rgb, Luma::Pdqhash) else {
         return PdqDihedral {
             hashes: [Hash256::ZERO; 8],
             quality: 0,
@@ -99,7 +119,7 @@ pub fn hash_rgb_dihedral(width: usize, height: usize, rgb: &[u8]) -> PdqDihedral
 
 type Dct16 = [[f32; 16]; 16];
 
-fn dct_rgb(width: usize, height: usize, rgb: &[u8]) -> Option<(Dct16, u8)> {
+fn dct_rgb(width: usize, height: usize, rgb: &[u8], luma: Luma) -> Option<(Dct16, u8)> {
     if width < MIN_DIM || height < MIN_DIM {
         return None;
     }
@@ -108,10 +128,15 @@ fn dct_rgb(width: usize, height: usize, rgb: &[u8]) -> Option<(Dct16, u8)> {
         rgb.len() >= n * 3,
         "RGB buffer too short for {width}x{height}"
     );
-    let luma: Vec<f32> = rgb[..n * 3]
-        .chunks_exact(3)
-        .map(|p| (p[0] as f64 * 0.299 + p[1] as f64 * 0.587 + p[2] as f64 * 0.114) as f32)
-        .collect();
+    let pixels = rgb[..n * 3].chunks_exact(3);
+    let luma: Vec<f32> = match luma {
+        Luma::Pdqhash => pixels
+            .map(|p| (p[0] as f64 * 0.299 + p[1] as f64 * 0.587 + p[2] as f64 * 0.114) as f32)
+            .collect(),
+        Luma::Cpp => pixels
+            .map(|p| 0.299f32 * p[0] as f32 + 0.587f32 * p[1] as f32 + 0.114f32 * p[2] as f32)
+            .collect(),
+    };
     Some(dct_luma(width, height, luma))
 }
 

@@ -27,7 +27,8 @@
 //!   libswscale assumes from the pixel format (full for `yuvj*`/grey formats, limited for other
 //!   YUV formats, whatever the stream is tagged with): the FFmpeg CLI would otherwise follow
 //!   the stream's tags, which the reference's direct `sws_getContext` call ignores.
-//! * **Hash**: [`crate::pdq::hash_rgb`] of the whole RGB24 frame (no 512-pixel resize).
+//! * **Hash**: PDQ of the whole RGB24 frame (no 512-pixel resize), luminance in `f32`
+//!   ([`crate::pdq::Luma::Cpp`]) as in the reference.
 //!
 //! libswscale's fast same-size YUV→RGB path has SIMD code whose rounding differs from its C
 //! code, so the reference itself gives slightly different pixels on different CPUs. By default
@@ -900,6 +901,11 @@ fn run_ffmpeg(
     Ok(RunEnd { status, stderr })
 }
 
+/// PDQ of one RGB24 frame, with the luminance in `f32` as the vPDQ reference computes it.
+fn hash_frame(width: usize, height: usize, rgb: &[u8]) -> crate::pdq::Pdq {
+    crate::pdq::hash_rgb_with(width, height, rgb, crate::pdq::Luma::Cpp)
+}
+
 /// Hash a video file: the PDQ hash and quality of each selected frame, in frame order.
 ///
 /// With [`VpdqOptions::default`] this is the reference's `vpdq` (one frame per second, native
@@ -915,7 +921,7 @@ pub fn hash_video(path: &Path, options: &VpdqOptions) -> Result<Vec<VpdqFrame>, 
     let mut out = Vec::new();
     if threads <= 1 {
         let info = decode_frames(path, options, |f| {
-            let p = crate::pdq::hash_rgb(f.width, f.height, f.rgb);
+            let p = hash_frame(f.width, f.height, f.rgb);
             out.push(VpdqFrame {
                 frame: f.index as u32,
                 quality: p.quality,
@@ -940,7 +946,7 @@ pub fn hash_video(path: &Path, options: &VpdqOptions) -> Result<Vec<VpdqFrame>, 
                     let Ok(Ok((index, timestamp, w, h, rgb))) = job else {
                         break;
                     };
-                    let p = crate::pdq::hash_rgb(w, h, &rgb);
+                    let p = hash_frame(w, h, &rgb);
                     let _ = res_tx.send(VpdqFrame {
                         frame: index as u32,
                         quality: p.quality,

@@ -151,10 +151,10 @@ mod with_ffmpeg {
     }
 
     /// `test-padded-dimensions.txt` was made in 2026 by today's reference (libav* + libswscale
-    /// `SWS_AREA`, x86 SIMD): the default options reproduce every frame, quality and timestamp
-    /// bit for bit, and the text output is byte-for-byte the sample file.
+    /// `SWS_AREA`, x86 SIMD): the default options give the reference's pixels, and with the
+    /// reference's `f32` luminance every frame, quality and timestamp, byte for byte.
     #[test]
-    fn test_padded_dimensions_default_options_are_bit_exact() {
+    fn test_padded_dimensions_default_options() {
         let want_text =
             std::fs::read_to_string(sample_hashes("test-padded-dimensions.txt")).unwrap();
         let want = vpdq::parse_vpdq_text(&want_text).unwrap();
@@ -196,7 +196,7 @@ mod with_ffmpeg {
     }
 
     /// `doorknob-hd-no-bar-128x128.txt` was made in July 2023 with `SWS_LANCZOS` downsampling to
-    /// 128×128: reproduced bit for bit.
+    /// 128×128: every frame bit for bit.
     #[test]
     fn doorknob_128x128_lanczos() {
         let want = read_sample("doorknob-hd-no-bar-128x128.txt");
