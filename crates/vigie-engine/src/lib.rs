@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 
 mod data;
+pub mod media;
 mod policy_signals;
 mod search;
 
@@ -41,6 +42,7 @@ pub struct PolicyContext {
     scored: Scored,
     signals: vigie_policy::signals::Signals,
     notice_lang: String,
+    media: media::MediaReport,
 }
 
 impl PolicyContext {
@@ -58,6 +60,7 @@ impl PolicyContext {
 /// The engine. Cheap to share (`&Engine` or `Arc<Engine>`), `Send + Sync`.
 pub struct Engine {
     analyzer: Analyzer,
+    banks: Option<std::sync::Arc<vigie_index::BankSet>>,
     scorer: Box<dyn Scorer>,
     policy: Policy,
     slots: SignalSlots,
@@ -117,12 +120,33 @@ impl Engine {
         let model_version = format!("{}+data.{}", scorer.version(), files.digest());
         Ok(Engine {
             analyzer: Analyzer::new(lexicon, gazetteer),
+            banks: None,
             scorer,
             slots: SignalSlots::new(policy.schema()),
             policy,
             notices,
             model_version,
         })
+    }
+
+    /// The same engine, matching items' media against these hash banks (opened by the caller:
+    /// the engine does no I/O).
+    pub fn with_banks(mut self, banks: std::sync::Arc<vigie_index::BankSet>) -> Engine {
+        self.banks = Some(banks);
+        self
+    }
+
+    /// The hash banks media are matched against, if any.
+    pub fn banks(&self) -> Option<&vigie_index::BankSet> {
+        self.banks.as_deref()
+    }
+
+    /// What the hash banks say about an item's media (empty with no banks or no media).
+    pub fn match_media(&self, item: &Item) -> media::MediaReport {
+        match (&self.banks, item.media.is_empty()) {
+            (Some(banks), false) => media::match_media(banks, item),
+            _ => media::MediaReport::default(),
+        }
     }
 
     /// The notices.
@@ -204,7 +228,18 @@ impl Engine {
     }
 
     fn policy_context_for(&self, item: &Item, analysis: Analysis) -> PolicyContext {
-        let scored = self.score_analysis(item, &analysis);
+        let mut scored = self.score_analysis(item, &analysis);
+        let media = self.match_media(item);
+        // A bank match is evidence for the bank's label: its score is at least the match's
+        // confidence, and the match is written among the label's facts.
+        for m in &media.matches {
+            let label = m.hit.label;
+            let floor = media::confidence(&m.hit);
+            if scored.scores.get(label) < floor {
+                scored.scores.set(label, floor);
+            }
+            scored.evidence[label.index()].push(media::evidence(m));
+        }
         let detected = analysis.language.code;
         let notice_lang = item
             .locale
@@ -221,12 +256,14 @@ impl Engine {
             &analysis,
             self.analyzer.lexicon(),
             &scored,
+            &media,
         );
         PolicyContext {
             analysis,
             scored,
             signals,
             notice_lang,
+            media,
         }
     }
 
@@ -245,7 +282,9 @@ impl Engine {
         let analysis = self.analyze(item.text(), item.author_country());
         let context = self.policy_context_for(item, analysis);
         let mut outcome = self.apply_policy(&context);
-        let PolicyContext { analysis, .. } = context;
+        let PolicyContext {
+            analysis, media, ..
+        } = context;
         let detected = analysis.language.code;
         self.render_notices(&mut outcome.actions, &outcome.reasons, item, detected);
         self.render_notices(
@@ -268,12 +307,13 @@ impl Engine {
                 vigie_text::entities::MAX_ENTITIES
             ));
         }
-        if !item.media.is_empty() {
+        if !item.media.is_empty() && self.banks.is_none() {
             warnings.push(format!(
-                "{} media reference(s) not evaluated: media hashing is not built yet",
+                "{} media attachment(s) not matched: no hash banks are loaded",
                 item.media.len()
             ));
         }
+        warnings.extend(media.warnings);
         Decision {
             id: item.id.clone(),
             verdict: outcome.verdict,

@@ -1,5 +1,6 @@
 //! Fills the policy's named signals from one item's analysis and scores.
 
+use crate::media::MediaReport;
 use vigie_core::{EntityType, Item, Label};
 use vigie_model::Scored;
 use vigie_policy::signals::{
@@ -26,6 +27,10 @@ pub struct SignalSlots {
     text_length: usize,
     strikes: usize,
     country: usize,
+    bank_labels: [usize; 6],
+    bank_matches: usize,
+    bank_distance: usize,
+    bank_name: usize,
 }
 
 fn slot(schema: &Schema, name: &str) -> usize {
@@ -54,6 +59,10 @@ impl SignalSlots {
             text_length: slot(schema, "item.text_length"),
             strikes: slot(schema, "author.strikes"),
             country: slot(schema, "author.country"),
+            bank_labels: LABEL_NAMES.map(|n| slot(schema, &format!("bank.{n}"))),
+            bank_matches: slot(schema, "bank.matches"),
+            bank_distance: slot(schema, "bank.distance"),
+            bank_name: slot(schema, "bank.name"),
         }
     }
 
@@ -65,6 +74,7 @@ impl SignalSlots {
         analysis: &Analysis,
         lexicon: &Lexicon,
         scored: &Scored,
+        media: &MediaReport,
     ) -> Signals {
         let (scores, model, evidence) = (
             &scored.scores,
@@ -144,6 +154,22 @@ impl SignalSlots {
                     .unwrap_or_default()
                     .to_ascii_uppercase(),
             ),
+        );
+        for label in Label::ALL {
+            signals.set(
+                self.bank_labels[label.index()],
+                Value::Int(media.count(label) as i64),
+            );
+        }
+        signals.set(self.bank_matches, Value::Int(media.matches.len() as i64));
+        let nearest = media.nearest();
+        signals.set(
+            self.bank_distance,
+            Value::Int(nearest.map_or(-1, |m| i64::from(m.hit.distance))),
+        );
+        signals.set(
+            self.bank_name,
+            Value::Str(nearest.map(|m| m.hit.bank.clone()).unwrap_or_default()),
         );
         signals
     }

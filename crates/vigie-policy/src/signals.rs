@@ -88,6 +88,16 @@ pub const ROLE_NAMES: [&str; 7] = [
     "origin",
 ];
 
+/// Hash-bank signals: `bank.matches` (media that matched any bank), `bank.distance` (smallest
+/// PDQ distance of a match, 0 for an exact digest or video match, -1 with no match), `bank.name`
+/// (the bank of the nearest match, "" with none), plus `bank.<label>` per label (media matched
+/// to a bank with that label, see [`LABEL_NAMES`]).
+pub const BANK_SCALARS: [(&str, Type); 3] = [
+    ("bank.matches", Type::Int),
+    ("bank.distance", Type::Int),
+    ("bank.name", Type::String),
+];
+
 /// Scalar signals about the item and its author.
 pub const SCALARS: [(&str, Type); 8] = [
     ("item.kind", Type::String),
@@ -136,6 +146,12 @@ impl Schema {
             names.push((format!("places.{role}"), Type::Int));
         }
         for (name, ty) in SCALARS {
+            names.push((name.to_string(), ty));
+        }
+        for label in LABEL_NAMES {
+            names.push((format!("bank.{label}"), Type::Int));
+        }
+        for (name, ty) in BANK_SCALARS {
             names.push((name.to_string(), ty));
         }
         Schema { names }
