@@ -213,11 +213,7 @@ fn brute_force(bank: &[Hash256], queries: &[Hash256], radius: u32) -> Vec<Vec<u3
                     for (qb, outs) in qs.chunks(32).zip(out.chunks_mut(32)) {
                         for (block_start, block) in (0..).step_by(8192).zip(bank.chunks(8192)) {
                             for (q, o) in qb.iter().zip(outs.iter_mut()) {
-                                for (i, h) in block.iter().enumerate() {
-                                    if h.distance(q) <= radius {
-                                        o.push((block_start + i) as u32);
-                                    }
-                                }
+                                scan_block(block, q, radius, block_start, o);
                             }
                         }
                     }
@@ -230,6 +226,30 @@ fn brute_force(bank: &[Hash256], queries: &[Hash256], radius: u32) -> Vec<Vec<u3
             .flat_map(|h| h.join().unwrap())
             .collect()
     })
+}
+
+/// Push `first + i` for each `block[i]` within `radius` of `q`, with the CPU's popcount.
+fn scan_block(block: &[Hash256], q: &Hash256, radius: u32, first: usize, out: &mut Vec<u32>) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("popcnt") && std::arch::is_x86_feature_detected!("avx2")
+    {
+        #[target_feature(enable = "popcnt,avx2")]
+        fn fast(block: &[Hash256], q: &Hash256, radius: u32, first: usize, out: &mut Vec<u32>) {
+            scan(block, q, radius, first, out);
+        }
+        // SAFETY: the CPU has the features `fast` is compiled for.
+        return unsafe { fast(block, q, radius, first, out) };
+    }
+    scan(block, q, radius, first, out);
+}
+
+#[inline(always)]
+fn scan(block: &[Hash256], q: &Hash256, radius: u32, first: usize, out: &mut Vec<u32>) {
+    for (i, h) in block.iter().enumerate() {
+        if h.distance(q) <= radius {
+            out.push((first + i) as u32);
+        }
+    }
 }
 
 /// Nanoseconds this thread has run on a CPU (Linux schedstat), so that other load on the machine

@@ -9,23 +9,26 @@
 //! `Σ s_j = r + 1`). At the PDQ threshold `r = 31` every chunk gets `t_j = 3`; smaller radii leave
 //! some chunks with `t_j = -1` (never searched), larger ones raise `t_j` up to 7 at `r = 63`.
 //!
-//! Each chunk has one table. A table groups the entries by the chunk's top `k` bits (the *key*,
-//! `k` = 16 from about 8 million entries, fewer below so a bucket holds ~128–256 entries) through
-//! a directory of `2^k + 1` offsets. For each entry a bucket keeps the next 8 bits of the chunk
-//! (the *filter*) and the entry's position in the hash array, Elias–Fano coded: positions in a
-//! bucket are increasing, so each keeps only its low 16 bits plus ~2 bits of a unary bitmap for
-//! the high part. A table costs ~3.3 bytes per entry, the whole index ~62 bytes per hash with the
-//! 32-byte hash and the 4-byte id.
+//! Each chunk has one table. A table groups the entries by the chunk's top `k` bits (the *key*)
+//! through a directory of `2^k + 1` offsets. For each entry a bucket keeps the next 8 bits of the
+//! chunk (the *filter*) and the entry's position in the hash array, Elias–Fano coded: positions
+//! in a bucket are increasing, so each keeps its low 16 bits, and the high parts are a unary
+//! bitmap of a few bits per entry. `k` is the largest that keeps the 8 tables within 27.5 bytes
+//! per entry (17 bits for 10 million hashes, buckets of ~76 entries; 15 bits for a million): the
+//! whole index stays under 64 bytes per hash with the 32-byte hash and the 4-byte id.
 //!
-//! A search walks, for each chunk with `t_j >= 0`, every key within `t_j` bits of the query's key
-//! (`Σ_{d<=t} C(k, d)` buckets: 697 for `k = 16, t = 3`) and keeps the entries whose filter is
-//! within the rest of the budget, `t_j - d`: a byte-wise SIMD popcount over the bucket's filters
-//! (AVX2 when the CPU has it, detected at run time; SWAR on 64-bit words otherwise). The
+//! A search visits, for each chunk with `t_j >= 0`, every key within `t_j` bits of the query's
+//! key (`Σ_{d<=t} C(k, d)` buckets: 833 for `k = 17, t = 3`) and keeps the entries whose filter
+//! is within the rest of the budget, `t_j - d`: a byte-wise SIMD popcount over the bucket's
+//! filters (AVX2 when the CPU has it, detected at run time; SWAR on 64-bit words otherwise). The
 //! survivors are verified with a popcount of the full 256-bit XOR. An entry is reported by the
 //! first table whose key and filter bits are within that table's budget, which the verification
-//! recomputes from the XOR, so every match comes out once with no de-duplication memory. When
-//! the cost model says the tables would touch more than a linear scan (tiny banks, radii near
-//! 63), the search scans every hash instead. Either way the result is exact.
+//! recomputes from the XOR, so every match comes out once with no de-duplication memory. A
+//! search is bound by random memory reads, so each table is searched in passes (directory
+//! entries, filters, positions, hashes), each prefetching what the next one reads; the large
+//! arrays ask for transparent huge pages. When the cost model says the tables would cost more
+//! than a linear scan (small banks, radii past ~45), the search scans every hash instead. Either
+//! way the result is exact.
 //!
 //! Entries are sorted by id, so an id is found by binary search. Insertions and replacements go
 //! to a small unsorted buffer scanned linearly; removals and replacements of sorted entries are
@@ -66,8 +69,11 @@ const TABLES: usize = 8;
 const FILTER_BITS: u32 = 8;
 /// Low bits of a position stored explicitly; the rest is the Elias–Fano high part.
 const LOW_BITS: u32 = 16;
-/// Largest key: 16 bits of a 32-bit chunk.
-const MAX_KEY_BITS: u32 = 16;
+/// Largest key: the filter's 8 bits must fit after it in the 32-bit chunk.
+const MAX_KEY_BITS: u32 = 32 - FILTER_BITS;
+/// Bytes per entry for the 8 tables, so that with the 32-byte hash, the 4-byte id and the
+/// tombstone bit an index stays under 64 bytes per hash.
+const TABLE_BUDGET: f64 = 27.5;
 /// Below this many sorted entries there are no tables: a linear scan is as fast.
 const MIN_TABLE_LEN: usize = 4096;
 /// Bytes readable past a table's data, so a SIMD load may run over the last bucket.
@@ -123,8 +129,23 @@ struct Probe {
 /// Buffers reused across the searches of one thread.
 #[derive(Default)]
 struct Scratch {
+    /// (bucket, filter slack) of every key to visit.
+    keys: Vec<(u32, u32)>,
     probes: Vec<Probe>,
+    /// (probe, entry in its bucket) whose filter passed.
+    hits: Vec<(u32, u32)>,
     candidates: Vec<u32>,
+}
+
+impl Scratch {
+    /// Let go of the memory a rare huge search grew.
+    fn trim(&mut self) {
+        const KEEP: usize = 1 << 16;
+        if self.hits.capacity() > 16 * KEEP || self.candidates.capacity() > 16 * KEEP {
+            self.hits = Vec::with_capacity(KEEP);
+            self.candidates = Vec::with_capacity(KEEP);
+        }
+    }
 }
 
 thread_local! {
@@ -369,9 +390,20 @@ fn thresholds(radius: u32) -> [i32; TABLES] {
     std::array::from_fn(|j| (budget / TABLES + usize::from(j < budget % TABLES)) as i32 - 1)
 }
 
-/// Key bits for `n` sorted entries: buckets of ~128–256 entries, at most 16 bits.
+/// Bytes of one table over `n` entries with `k` key bits.
+fn table_bytes(n: usize, k: u32) -> usize {
+    let buckets = 1usize << k;
+    let high_span = (n >> LOW_BITS) + 1;
+    4 * (buckets + 1) + 3 * n + PAD + 8 * ((n + buckets * high_span).div_ceil(64) + 1)
+}
+
+/// Key bits for `n` sorted entries: the most (smaller buckets, fewer candidates per bucket
+/// visited) that keep the tables within [`TABLE_BUDGET`] bytes per entry.
 fn key_bits(n: usize) -> u32 {
-    (n.max(2).ilog2().saturating_sub(7)).clamp(1, MAX_KEY_BITS)
+    (2..=MAX_KEY_BITS)
+        .rev()
+        .find(|&k| (TABLES * table_bytes(n, k)) as f64 <= TABLE_BUDGET * n as f64)
+        .unwrap_or(1)
 }
 
 /// Calls `f` with every `bits`-bit mask of exactly `ones` set bits (Gosper's hack).
@@ -412,6 +444,16 @@ fn advise_huge_pages<T>(v: &Vec<T>) {
     }
     #[cfg(not(target_os = "linux"))]
     let _ = v;
+}
+
+/// Prefetch the cache lines of the first `count` items of `items`.
+#[inline(always)]
+fn prefetch_lines<T>(items: &[T], count: usize) {
+    let first = items.as_ptr() as usize & !63;
+    let end = items.as_ptr() as usize + count * size_of::<T>();
+    for line in (first..end).step_by(64) {
+        prefetch(line as *const u8);
+    }
 }
 
 #[inline(always)]
@@ -500,13 +542,20 @@ impl Sorted {
 
     /// Estimated cost of a table search over a linear scan (> 1: scan instead).
     fn table_cost_ratio(&self, t: &[i32; TABLES]) -> f64 {
-        // Rough nanoseconds, measured on a 10M-entry index (AVX2).
-        const PROBE: f64 = 40.0;
-        const SCAN: f64 = 0.15;
-        const VERIFY: f64 = 25.0;
-        const LINEAR: f64 = 1.5;
+        // Nanoseconds fitted on clustered PDQ banks of 5,000 to 10 million hashes (AVX2): per
+        // bucket visited, per filter byte scanned (mostly the cache lines it brings), per
+        // candidate verified (more once the hashes outgrow the caches), per hash scanned.
+        const PROBE: f64 = 1.0;
+        const SCAN: f64 = 0.8;
+        const LINEAR: f64 = 1.0;
+        let n = self.hashes.len() as f64;
+        let verify = if n * 32.0 <= (8 << 20) as f64 {
+            15.0
+        } else {
+            42.0
+        };
         let k = self.key_bits;
-        let per_bucket = self.hashes.len() as f64 / f64::from(1u32 << k);
+        let per_bucket = n / f64::from(1u32 << k);
         let mut cost = 0.0;
         for &tj in t.iter().filter(|&&tj| tj >= 0) {
             for d in 0..=(tj as u32).min(k) {
@@ -515,10 +564,10 @@ impl Sorted {
                     .map(|e| binomial(FILTER_BITS, e))
                     .sum::<f64>()
                     / 256.0;
-                cost += binomial(k, d) * (PROBE + per_bucket * (SCAN + pass * VERIFY));
+                cost += binomial(k, d) * (PROBE + per_bucket * (SCAN + pass * verify));
             }
         }
-        cost / (self.hashes.len() as f64 * LINEAR)
+        cost / (n * LINEAR)
     }
 
     fn search(&self, query: &Hash256, radius: u32, out: &mut Vec<Match>) {
@@ -533,9 +582,12 @@ impl Sorted {
             {
                 // SAFETY: the CPU has the features `search_avx2` is compiled for.
                 unsafe { self.search_avx2(query, radius, scratch, out) };
-                return;
+            } else {
+                self.search_with::<Portable>(query, radius, scratch, out);
             }
+            #[cfg(not(target_arch = "x86_64"))]
             self.search_with::<Portable>(query, radius, scratch, out);
+            scratch.trim();
         });
     }
 
@@ -595,39 +647,71 @@ impl Sorted {
         let qkey = qc >> (32 - k);
         let qfilter = (qc >> (32 - k - FILTER_BITS)) as u8;
 
-        let probes = &mut scratch.probes;
-        probes.clear();
+        // The buckets' directory entries, then the buckets' filters, are prefetched a pass
+        // ahead of their use.
+        let keys = &mut scratch.keys;
+        keys.clear();
         for d in 0..=tj.min(k) {
             for_each_mask(k, d, |mask| {
-                let b = (qkey ^ mask) as usize;
-                let (start, end) = (table.dir[b], table.dir[b + 1]);
-                if start < end {
-                    prefetch(&table.data[3 * start as usize]);
-                    probes.push(Probe {
-                        bucket: b as u32,
-                        start,
-                        len: end - start,
-                        slack: tj - d,
-                    });
-                }
+                let b = qkey ^ mask;
+                prefetch(&table.dir[b as usize]);
+                keys.push((b, tj - d));
             });
+        }
+        let probes = &mut scratch.probes;
+        probes.clear();
+        for &(b, slack) in keys.iter() {
+            let (start, end) = (table.dir[b as usize], table.dir[b as usize + 1]);
+            if start < end {
+                prefetch_lines(&table.data[3 * start as usize..], (end - start) as usize);
+                probes.push(Probe {
+                    bucket: b,
+                    start,
+                    len: end - start,
+                    slack,
+                });
+            }
+        }
+
+        // Scan the filters, prefetching the position parts of the hits, then decode the hits,
+        // prefetching their hashes, then verify: each pass issues many independent memory reads
+        // instead of a chain of dependent ones.
+        let hits = &mut scratch.hits;
+        hits.clear();
+        for (n, p) in probes.iter().enumerate() {
+            let start = p.start as usize;
+            let len = p.len as usize;
+            let region = &table.data[3 * start..];
+            let before = hits.len();
+            K::scan(region, len, qfilter, p.slack, |i| {
+                prefetch(&region[len + 2 * i]);
+                hits.push((n as u32, i as u32));
+            });
+            if hits.len() > before {
+                let seg = start + p.bucket as usize * self.high_span;
+                let words = (seg + len + self.high_span).div_ceil(64) - seg / 64;
+                prefetch_lines(&table.highs[seg / 64..], words);
+            }
         }
 
         let candidates = &mut scratch.candidates;
         candidates.clear();
-        for p in probes.iter() {
-            let start = p.start as usize;
-            let len = p.len as usize;
-            let region = &table.data[3 * start..];
-            let lows = &region[len..];
-            let mut highs =
-                HighWalker::new(&table.highs, start + p.bucket as usize * self.high_span);
-            K::scan(region, len, qfilter, p.slack, |i| {
-                let low = u16::from_le_bytes([lows[2 * i], lows[2 * i + 1]]) as usize;
-                let pos = highs.high(i) << LOW_BITS | low;
-                prefetch(&self.hashes[pos]);
-                candidates.push(pos as u32);
-            });
+        let mut walker: Option<(u32, HighWalker)> = None;
+        for &(n, i) in hits.iter() {
+            let p = &probes[n as usize];
+            let (start, len, i) = (p.start as usize, p.len as usize, i as usize);
+            let at = 3 * start + len + 2 * i;
+            let low = u16::from_le_bytes([table.data[at], table.data[at + 1]]) as usize;
+            let highs = match &mut walker {
+                Some((m, w)) if *m == n => w,
+                _ => {
+                    let seg = start + p.bucket as usize * self.high_span;
+                    &mut walker.insert((n, HighWalker::new(&table.highs, seg))).1
+                }
+            };
+            let pos = highs.high(i) << LOW_BITS | low;
+            prefetch(&self.hashes[pos]);
+            candidates.push(pos as u32);
         }
 
         let kept = !0u32 << (32 - k - FILTER_BITS);
@@ -646,6 +730,7 @@ impl Sorted {
             if earlier || self.is_dead(pos) {
                 continue;
             }
+
             out.push(Match {
                 distance,
                 id: self.ids[pos],

@@ -134,6 +134,12 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<RgbImage, DecodeErr
             detail: other.to_string(),
         },
     };
+    if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
+        return Err(DecodeError::Corrupt {
+            format: name,
+            detail: "no end-of-image marker after the last scan: the file is truncated".into(),
+        });
+    }
     let reader = || ImageReader::with_format(Cursor::new(bytes), format);
     let (width, height) = reader().into_dimensions().map_err(corrupt)?;
     if width > limits.max_side || height > limits.max_side {
@@ -165,4 +171,66 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<RgbImage, DecodeErr
         pixels: img.into_raw(),
         format: name,
     })
+}
+
+/// A JPEG is complete when an end-of-image marker (`FF D9`) follows its last start-of-scan
+/// (`FF DA`). Entropy-coded data stuffs every `FF` with `00`, so neither marker can appear
+/// inside a scan; an embedded thumbnail's markers come before the main image's scans. The
+/// decoder would otherwise fill a truncated image with grey and hash it without a word.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let last_scan = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]);
+    match last_scan {
+        Some(pos) => bytes[pos..].windows(2).any(|w| w == [0xFF, 0xD9]),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncated_jpeg_is_refused() {
+        // SOI, SOS, some data, no EOI.
+        let truncated = [0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x08, 0x12, 0x34];
+        assert!(!jpeg_is_complete(&truncated));
+        let complete = [
+            0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x08, 0x12, 0xFF, 0x00, 0xFF, 0xD9,
+        ];
+        assert!(jpeg_is_complete(&complete));
+    }
+
+    #[test]
+    fn a_decompression_bomb_is_refused_before_decoding() {
+        // A valid 1x1 PNG whose header is edited to claim 100,000 x 100,000 pixels.
+        let mut png = Vec::new();
+        let img = image::RgbImage::new(1, 1);
+        img.write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+            .unwrap();
+        png[16..20].copy_from_slice(&100_000u32.to_be_bytes());
+        png[20..24].copy_from_slice(&100_000u32.to_be_bytes());
+        match decode(&png, &DecodeLimits::default()) {
+            Err(DecodeError::TooLarge {
+                width: 100_000,
+                height: 100_000,
+                ..
+            }) => {}
+            Err(DecodeError::Corrupt { .. }) => {} // the edited header's CRC no longer matches
+            other => panic!("{other:?}"),
+        }
+        let limits = DecodeLimits {
+            max_side: 100_000,
+            max_pixels: 1 << 40,
+            ..DecodeLimits::default()
+        };
+        assert!(decode(&png, &limits).is_err());
+    }
+
+    #[test]
+    fn unknown_bytes_are_not_an_image() {
+        assert!(matches!(
+            decode(b"hello world, not an image", &DecodeLimits::default()),
+            Err(DecodeError::UnknownFormat)
+        ));
+    }
 }

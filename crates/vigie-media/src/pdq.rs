@@ -142,7 +142,7 @@ fn dct_rgb(width: usize, height: usize, rgb: &[u8], luma: Luma) -> Option<(Dct16
 
 /// The reference's window: `ceil(old / (2 · new))` with new = 64.
 fn window(dim: usize) -> usize {
-    (dim + 2 * 64 - 1) / (2 * 64)
+    dim.div_ceil(2 * 64)
 }
 
 /// The sample positions of the decimation: `floor((i + 0.5) · dim / 64)`.
@@ -324,9 +324,9 @@ fn dct_luma(width: usize, height: usize, mut luma: Vec<f32>) -> (Dct16, u8) {
 fn quality(a: &[[f32; 64]; 64]) -> u8 {
     let mut gradient_sum: i32 = 0;
     let step = |u: f32, v: f32| -> i32 { (((u - v) * 100.0) / 255.0) as i32 };
-    for i in 0..63 {
-        for j in 0..64 {
-            gradient_sum += step(a[i][j], a[i + 1][j]).abs();
+    for pair in a.windows(2) {
+        for (u, v) in pair[0].iter().zip(&pair[1]) {
+            gradient_sum += step(*u, *v).abs();
         }
     }
     for row in a.iter() {

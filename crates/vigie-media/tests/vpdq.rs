@@ -16,10 +16,12 @@ fn anchors() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/anchors/pdq/vpdq")
 }
 
+#[cfg_attr(not(feature = "ffmpeg-tests"), allow(dead_code))]
 fn sample_hashes(name: &str) -> PathBuf {
     anchors().join("vpdq/sample-hashes").join(name)
 }
 
+#[cfg_attr(not(feature = "ffmpeg-tests"), allow(dead_code))]
 fn read_sample(name: &str) -> Vec<VpdqFrame> {
     let text = std::fs::read_to_string(sample_hashes(name)).expect("sample hashes");
     vpdq::parse_vpdq_text(&text).expect("parse")

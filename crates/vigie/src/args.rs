@@ -111,6 +111,10 @@ A hash with quality under 50 is unreliable for matching. A file that cannot be r
 (over a size limit, truncated, a decompression bomb) is reported on stderr and skipped; the
 others go on and the exit status is 1.")]
     Hash(HashArgs),
+    /// Hash banks: named, labelled lists of PDQ, MD5, SHA-256 and vPDQ hashes that media are
+    /// matched against (`vigie scan --banks DIR`).
+    #[command(subcommand)]
+    Bank(BankCommand),
     /// Evaluate the model and the scorer on a labelled corpus split.
     #[command(after_help = "\
 Examples:
@@ -264,6 +268,10 @@ pub struct DataArgs {
     /// embedded in the binary.
     #[arg(long, value_name = "DIR", global = true)]
     pub data: Option<PathBuf>,
+    /// Hash banks to match media against (a directory made by `vigie bank create`); without
+    /// it media are not matched.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub banks: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -277,6 +285,10 @@ pub struct ScanArgs {
     /// No progress bar and no summary table.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Where relative media paths are resolved (default: the input file's folder, or the
+    /// current folder for standard input).
+    #[arg(long, value_name = "DIR")]
+    pub media_root: Option<PathBuf>,
     #[command(flatten)]
     pub data: DataArgs,
 }
@@ -327,4 +339,164 @@ pub struct HashArgs {
     /// Write the lines here instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BanksDir {
+    /// The banks' directory.
+    #[arg(long, value_name = "DIR", default_value = "vigie-banks")]
+    pub banks: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BankCommand {
+    /// Create a bank.
+    #[command(after_help = "\
+Examples:
+  vigie bank create ransom-media --label extortion.ransom --description \"hostage photos sent to families\"
+  vigie bank create smuggling-ads --label smuggling.advertisement --banks /srv/vigie/banks
+
+Names: a-z, 0-9, - and _, up to 64 characters. Labels: smuggling.advertisement,
+smuggling.solicitation, smuggling.documents, trafficking.recruitment, extortion.ransom, benign.")]
+    Create {
+        /// The bank's name.
+        name: String,
+        /// The label a match gives an item.
+        #[arg(long)]
+        label: String,
+        /// What the bank holds and where it comes from.
+        #[arg(long, default_value = "")]
+        description: String,
+        #[command(flatten)]
+        dir: BanksDir,
+    },
+    /// Add hashes, or the hashes of media files, to a bank.
+    #[command(after_help = "\
+Examples:
+  vigie bank add ransom-media --file hostage.jpg --source \"ngo:alarmphone\" --tag 2026-11
+  vigie bank add smuggling-ads f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
+  vigie bank add ransom-media --kind md5 900150983cd24fb0d6963f7d28e17f72
+
+A 64-hex value is taken as PDQ unless --kind sha256. A --file image adds its PDQ hash and its
+MD5; a video (--file clip.mp4, needs ffmpeg) adds its vPDQ frames and its MD5.")]
+    Add {
+        /// The bank.
+        name: String,
+        /// Hash values (hex).
+        values: Vec<String>,
+        /// Media files to hash and add.
+        #[arg(long = "file", value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Kind of the values: pdq, md5, sha256.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Where the hashes come from.
+        #[arg(long, default_value = "cli")]
+        source: String,
+        /// Tags (repeat the flag).
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        #[command(flatten)]
+        dir: BanksDir,
+    },
+    /// Import a hash list (ThreatExchange CSV, HMA lists, JSON Lines...).
+    #[command(after_help = "\
+Examples:
+  vigie bank import smuggling-ads pdq.csv
+  vigie bank import ransom-media partner-export.jsonl --source partner:x --tag shared
+  vigie bank import ransom-media hashes.txt --format local-file --kind sha256
+
+Formats (detected when --format is not given): te-csv, hma-csv, pytx-csv, local-file, hma-json,
+jsonl, vpdq-text (docs/hash-banks.md). A bad line is reported with its number and skipped;
+values already in the bank are counted as duplicates; the rest is imported.")]
+    Import {
+        /// The bank.
+        name: String,
+        /// The list.
+        file: PathBuf,
+        /// The list's format.
+        #[arg(long)]
+        format: Option<String>,
+        /// The kind of hash, for formats that do not say (pdq, md5, sha256, vpdq).
+        #[arg(long)]
+        kind: Option<String>,
+        /// Source of every imported entry (replaces the list's own).
+        #[arg(long)]
+        source: Option<String>,
+        /// Tags added to every imported entry.
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        #[command(flatten)]
+        dir: BanksDir,
+    },
+    /// Export a bank in one of the exchange formats.
+    #[command(after_help = "\
+Examples:
+  vigie bank export smuggling-ads --format te-csv --kind pdq > pdq.csv
+  vigie bank export ransom-media --out ransom-media.jsonl")]
+    Export {
+        /// The bank.
+        name: String,
+        /// The format (default jsonl, which keeps every field).
+        #[arg(long, default_value = "jsonl")]
+        format: String,
+        /// Only this kind of hash.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Write here instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        dir: BanksDir,
+    },
+    /// List the banks, or one bank's entries (JSON Lines).
+    List {
+        /// A bank whose entries to print.
+        name: Option<String>,
+        #[command(flatten)]
+        dir: BanksDir,
+    },
+    /// Remove, disable or enable an entry.
+    #[command(after_help = "\
+Examples:
+  vigie bank remove smuggling-ads 12
+  vigie bank remove smuggling-ads 12 --disable   (kept, but never matches)
+  vigie bank remove smuggling-ads 12 --enable")]
+    Remove {
+        /// The bank.
+        name: String,
+        /// The entry's id.
+        id: u32,
+        /// Keep the entry but stop matching it.
+        #[arg(long, conflicts_with = "enable")]
+        disable: bool,
+        /// Match a disabled entry again.
+        #[arg(long)]
+        enable: bool,
+        #[command(flatten)]
+        dir: BanksDir,
+    },
+    /// Match hashes or media files against every bank.
+    #[command(after_help = "\
+Examples:
+  vigie bank match suspect.jpg
+  vigie bank match --dihedral rotated.jpg --radius 40
+  vigie bank match f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
+
+One JSON line per query: {\"query\", \"matches\": [{\"bank\", \"label\", \"entry\", \"kind\",
+\"distance\", \"source\", \"tags\"}, ...]}, nearest first. Exit status 0 when something
+matched, 1 when nothing did.")]
+    Match {
+        /// PDQ hashes (64 hex), MD5s (32 hex) or media files.
+        #[arg(required = true)]
+        queries: Vec<String>,
+        /// Largest PDQ distance (0..=63; 31 is Meta's recommendation).
+        #[arg(long, default_value_t = 31)]
+        radius: u32,
+        /// Also match the 8 rotations and flips of each image.
+        #[arg(long)]
+        dihedral: bool,
+        #[command(flatten)]
+        dir: BanksDir,
+    },
 }

@@ -5,6 +5,7 @@ mod args;
 mod commands;
 mod corpus;
 mod input;
+mod media;
 mod summary;
 
 use clap::Parser;

@@ -2,11 +2,13 @@
 
 use super::{output, Status};
 use crate::args::HashArgs;
+use crate::media::{self, Content};
 use rayon::prelude::*;
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::Path;
-use vigie_media::decode::{decode, DecodeError, DecodeLimits};
+use vigie_media::decode::DecodeLimits;
+use vigie_media::vpdq::VpdqOptions;
 use vigie_media::{digest, pdq};
 
 pub fn run(args: HashArgs) -> anyhow::Result<Status> {
@@ -46,46 +48,49 @@ pub fn run(args: HashArgs) -> anyhow::Result<Status> {
 
 /// One file's line.
 fn hash_file(path: &Path, args: &HashArgs, limits: &DecodeLimits) -> Result<Value, String> {
-    let size = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
-    if size > limits.max_bytes {
-        return Err(DecodeError::TooManyBytes {
-            size,
-            limit: limits.max_bytes,
-        }
-        .to_string());
-    }
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    let digests = digest::digests(&bytes);
     let mut line = json!({"path": path.display().to_string()});
-    match decode(&bytes, limits) {
-        Ok(img) => {
-            let map = line.as_object_mut().expect("object");
+    let map = line.as_object_mut().expect("object");
+    if media::is_video(path) && !args.vpdq {
+        // Digests only; the frames need --vpdq (and ffmpeg).
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+        let d = digest::digests(&bytes);
+        map.insert("type".into(), "video".into());
+        map.insert("md5".into(), d.md5.into());
+        map.insert("sha256".into(), d.sha256.into());
+        return Ok(line);
+    }
+    let video = VpdqOptions {
+        seconds_per_hash: args.seconds_per_hash,
+        ..VpdqOptions::default()
+    };
+    let hashed = media::hash_file(path, limits, &video)?;
+    match hashed.content {
+        Content::Image { image, pdq: d } => {
             map.insert("type".into(), "image".into());
-            map.insert("format".into(), img.format.into());
-            map.insert("width".into(), img.width.into());
-            map.insert("height".into(), img.height.into());
+            map.insert("format".into(), image.format.into());
+            map.insert("width".into(), image.width.into());
+            map.insert("height".into(), image.height.into());
+            map.insert("pdq".into(), d.hashes[0].to_string().into());
+            map.insert("quality".into(), d.quality.into());
             if args.dihedral {
-                let d = pdq::hash_rgb_dihedral(img.width, img.height, &img.pixels);
-                map.insert("pdq".into(), d.hashes[0].to_string().into());
-                map.insert("quality".into(), d.quality.into());
                 let named: serde_json::Map<String, Value> = pdq::DIHEDRAL_NAMES
                     .iter()
                     .zip(d.hashes)
                     .map(|(n, h)| (n.to_string(), h.to_string().into()))
                     .collect();
                 map.insert("dihedral".into(), named.into());
-            } else {
-                let p = pdq::hash_rgb(img.width, img.height, &img.pixels);
-                map.insert("pdq".into(), p.hash.to_string().into());
-                map.insert("quality".into(), p.quality.into());
             }
         }
-        Err(DecodeError::UnknownFormat) => return Err(format!("{}", DecodeError::UnknownFormat)),
-        Err(e) => return Err(e.to_string()),
+        Content::Video { frames } => {
+            map.insert("type".into(), "video".into());
+            map.insert(
+                "frames".into(),
+                serde_json::to_value(frames).expect("frames serialise"),
+            );
+        }
     }
-    let map = line.as_object_mut().expect("object");
-    map.insert("md5".into(), digests.md5.into());
-    map.insert("sha256".into(), digests.sha256.into());
+    map.insert("md5".into(), hashed.digests.md5.into());
+    map.insert("sha256".into(), hashed.digests.sha256.into());
     Ok(line)
 }
 

@@ -1,6 +1,7 @@
 //! One module per subcommand; each builds the engine and streams items through it.
 
 mod backtest;
+mod bank;
 mod classify;
 mod eval;
 mod explain;
@@ -43,6 +44,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Eval(args) => eval::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Hash(args) => hash::run(args),
+        Command::Bank(command) => bank::run(command),
         Command::Sample(args) => sample::run(args),
     }
 }
@@ -82,11 +84,15 @@ fn engine_with_policy(data: &DataArgs, policy: &Path) -> anyhow::Result<Engine> 
 
 /// Builds the engine from `--data DIR` or the embedded defaults.
 fn engine(data: &DataArgs) -> anyhow::Result<Engine> {
-    match &data.data {
+    let engine = match &data.data {
         Some(dir) => Engine::from_dir(dir)
-            .with_context(|| format!("loading the data directory {}", dir.display())),
-        None => Engine::embedded().context("loading the embedded data"),
-    }
+            .with_context(|| format!("loading the data directory {}", dir.display()))?,
+        None => Engine::embedded().context("loading the embedded data")?,
+    };
+    Ok(match &data.banks {
+        Some(dir) => engine.with_banks(std::sync::Arc::new(bank::open_existing(dir)?)),
+        None => engine,
+    })
 }
 
 /// Standard output, or a file.

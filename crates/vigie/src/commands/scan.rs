@@ -13,12 +13,22 @@ pub fn run(args: ScanArgs) -> anyhow::Result<Status> {
     let progress = progress_bar(args.quiet);
     let started = Instant::now();
     let mut summary = Summary::default();
+    let media_root = match (&args.media_root, args.input.as_deref()) {
+        (Some(root), _) => root.clone(),
+        (None, Some(input)) if input != std::path::Path::new("-") => {
+            input.parent().map(|p| p.to_path_buf()).unwrap_or_default()
+        }
+        _ => std::path::PathBuf::new(),
+    };
     let bad_lines = stream(
         args.input.as_deref(),
         &mut out,
         &progress,
         |item| {
-            let decision = engine.evaluate(item);
+            // Media given as paths are hashed here, at the edge; the engine sees hashes.
+            let (hashed, media_warnings) = crate::media::prepare(item, &media_root);
+            let mut decision = engine.evaluate(hashed.as_ref().unwrap_or(item));
+            decision.warnings.extend(media_warnings);
             let json = serde_json::to_string(&decision).expect("decisions serialise");
             (decision, json)
         },
