@@ -1,5 +1,9 @@
 //! Bounded image decoding: JPEG, PNG, WebP, GIF (first frame) and BMP to RGB24.
 //!
+//! JPEG goes through libjpeg-turbo's decoder (the `mozjpeg` crate, built from C source) so that
+//! the pixels, and so the PDQ hashes, are those PIL and the reference's users get; other formats
+//! and CMYK JPEGs through the `image` crate.
+//!
 //! Every file is attacker-controlled, so decoding has limits: on the bytes read, on the width,
 //! the height and the pixel count, and on the memory the decoder may allocate. A file over a
 //! limit, a decompression bomb (a small file that claims a huge image), a truncated or corrupt
@@ -158,6 +162,16 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<RgbImage, DecodeErr
             limit,
         });
     }
+    if format == ImageFormat::Jpeg {
+        if let Some(pixels) = decode_libjpeg(bytes) {
+            return Ok(RgbImage {
+                width: width as usize,
+                height: height as usize,
+                pixels,
+                format: name,
+            });
+        }
+    }
     let mut reader = reader();
     let mut l = image::Limits::default();
     l.max_image_width = Some(limits.max_side);
@@ -171,6 +185,28 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<RgbImage, DecodeErr
         pixels: img.into_raw(),
         format: name,
     })
+}
+
+/// Decode a JPEG with libjpeg-turbo's decoder (integer IDCT, fancy upsampling): bit for bit the
+/// pixels PIL and most platforms get, hence PDQ hashes equal to the reference's. `None` for what
+/// it does not turn into RGB (CMYK and YCCK files) or fails on; the `image` crate's decoder then
+/// takes over. libjpeg reports fatal errors by unwinding, which is caught here.
+fn decode_libjpeg(bytes: &[u8]) -> Option<Vec<u8>> {
+    std::panic::catch_unwind(|| {
+        let d = mozjpeg::Decompress::new_mem(bytes).ok()?;
+        if matches!(
+            d.color_space(),
+            mozjpeg::ColorSpace::JCS_CMYK | mozjpeg::ColorSpace::JCS_YCCK
+        ) {
+            return None;
+        }
+        let mut started = d.rgb().ok()?;
+        let pixels = started.read_scanlines_flat().ok()?;
+        started.finish().ok()?;
+        Some(pixels)
+    })
+    .ok()
+    .flatten()
 }
 
 /// A JPEG is complete when an end-of-image marker (`FF D9`) follows its last start-of-scan
