@@ -4,7 +4,8 @@ IndexBinaryMultiHash (the index HMA / python-threatexchange uses), on the same d
 Run through bench/peers/match/run.sh. Subcommands:
 
   gen    --n N --queries Q --seed S --out FILE   write the workload (deterministic)
-  faiss  WORKLOAD TRUTH --flat-queries F --json OUT   time faiss on it
+  faiss  WORKLOAD TRUTH --flat-queries F --mh-queries M --json OUT   time faiss on the
+         first F (Flat) and M (MultiHash) queries
   report OURS.json FAISS.json                     print the comparison
 
 Workload file (little-endian): b"VIGMATCH", u32 version (1), u32 bank size, u32 query count,
@@ -170,15 +171,16 @@ def run_faiss(name, index, bank, queries, truth, radius, subset):
         serialized = None
     qs = queries[subset]
     index.range_search(qs[:10], radius + 1)  # warm-up
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     lims, _, ids = index.range_search(qs, radius + 1)  # faiss keeps distance < radius
-    secs = time.perf_counter() - t0
+    secs, cpu = time.perf_counter() - t0, time.process_time() - c0
     r, found, total = recall(lims, ids, truth, subset)
     n = len(bank)
     res = {
         "name": name,
         "queries": len(subset),
         "qps": len(subset) / secs,
+        "qps_cpu": len(subset) / cpu,
         "recall": r,
         "found": found,
         "expected": total,
@@ -187,7 +189,8 @@ def run_faiss(name, index, bank, queries, truth, radius, subset):
         "serialized_bytes_per_hash": serialized / n if serialized else None,
     }
     print(
-        f"{name}: {res['qps']:.1f} queries/s over {len(subset)} queries, recall {r:.6f}"
+        f"{name}: {res['qps']:.1f} queries/s ({res['qps_cpu']:.1f} per CPU-second) over"
+        f" {len(subset)} queries, recall {r:.6f}"
         f" ({found}/{total}), build {build:.2f} s, RSS +{res['rss_bytes_per_hash']:.1f} B/hash",
         file=sys.stderr,
     )
@@ -208,47 +211,60 @@ def faiss_cmd(args):
     # python-threatexchange's PDQMultiHashIndex: nhash=16, b=256/16, nflip=threshold//nhash.
     index = faiss.IndexBinaryMultiHash(256, 16, 16)
     index.nflip = radius // 16
-    all_queries = np.arange(len(queries))
     results["multihash"] = run_faiss(
-        f"IndexBinaryMultiHash(256, 16, 16) nflip={index.nflip}",
+        f"IndexBinaryMultiHash(256,16,16) nflip={index.nflip}",
         index,
         bank,
         queries,
         truth,
         radius,
-        all_queries,
+        np.arange(min(args.mh_queries, len(queries))),
     )
     results["max_rss_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    results["load_average"] = os.getloadavg()[0]
     pathlib.Path(args.json).write_text(json.dumps(results, indent=2))
 
 
 def report(args):
     ours = json.loads(pathlib.Path(args.ours).read_text())
     peers = json.loads(pathlib.Path(args.faiss).read_text())
-    n = ours["n"]
-    print(f"\n{n:,} PDQ hashes, radius {ours['radius']}, one core (faiss {peers['faiss_version']})")
-    print(f"{'index':<40} {'queries/s':>11} {'recall':>9} {'B/hash':>8} {'build s':>8}  queries")
-    rows = [
-        ("Vigie HammingIndex", ours["qps"], ours["recall"], ours["bytes_per_hash"], ours["build_s"], ours["queries"]),
-    ]
-    for key in ("flat", "multihash"):
-        p = peers[key]
-        mem = p["serialized_bytes_per_hash"] or p["rss_bytes_per_hash"]
-        rows.append((p["name"], p["qps"], p["recall"], mem, p["build_s"], p["queries"]))
-    for name, qps, rec, mem, build, q in rows:
-        print(f"{name:<40} {qps:>11,.1f} {rec:>9.6f} {mem:>8.1f} {build:>8.2f}  {q:,}")
+    flat, mh = peers["flat"], peers["multihash"]
     print(
-        f"\nVigie / Flat: {ours['qps'] / peers['flat']['qps']:.1f}x queries/s"
-        f"   Vigie / MultiHash: {ours['qps'] / peers['multihash']['qps']:.1f}x queries/s"
+        f"\n{ours['n']:,} PDQ hashes, radius {ours['radius']}, one core, faiss {peers['faiss_version']};"
+        f" load average {peers['load_average']:.1f} on {os.cpu_count()} CPUs after the faiss runs"
+    )
+    head = f"{'index':<38} {'queries/s':>10} {'per CPU-s':>10} {'recall':>8} {'B/hash':>7} {'build s':>8} {'queries':>8}"
+    print(head)
+    print("-" * len(head))
+    rows = [("Vigie HammingIndex", ours, ours["bytes_per_hash"])]
+    rows += [(p["name"], p, p["rss_bytes_per_hash"]) for p in (flat, mh)]
+    for name, r, mem in rows:
+        print(
+            f"{name:<38} {r['qps']:>10,.1f} {r['qps_cpu']:>10,.1f} {r['recall']:>8.6f}"
+            f" {mem:>7.1f} {r['build_s']:>8.2f} {r['queries']:>8,}"
+        )
+    print(
+        f"\nVigie / IndexBinaryFlat: {ours['qps'] / flat['qps']:.1f}x queries/s"
+        f" ({ours['qps_cpu'] / flat['qps_cpu']:.1f}x per CPU-second)"
     )
     print(
-        f"memory: Vigie {ours['bytes_per_hash']:.1f} B/hash by memory_bytes(),"
-        f" {ours['rss_bytes_per_hash']:.1f} by RSS; Flat RSS {peers['flat']['rss_bytes_per_hash']:.1f},"
-        f" MultiHash RSS {peers['multihash']['rss_bytes_per_hash']:.1f} B/hash"
+        f"Vigie / IndexBinaryMultiHash: {ours['qps'] / mh['qps']:.1f}x queries/s"
+        f" ({ours['qps_cpu'] / mh['qps_cpu']:.1f}x per CPU-second)"
     )
     print(
-        f"queries with at least one match: {ours['queries_matching']:,} of {ours['queries']:,};"
-        f" matches per matching query: {ours['mean_matches']:.1f}"
+        f"memory per hash: Vigie {ours['bytes_per_hash']:.1f} B by memory_bytes()"
+        f" ({ours['rss_bytes_per_hash']:.1f} B resident-set growth); faiss by resident-set growth"
+    )
+    print(
+        f"queries with a match: {ours['queries_matching']:,} of {ours['queries']:,},"
+        f" {ours['mean_matches']:.1f} matches each on average; Vigie latency p50"
+        f" {ours['latency_us']['p50']:.0f} us, p99 {ours['latency_us']['p99']:.0f} us"
+    )
+    print(
+        f"Vigie updates: remove {ours['remove_us']:.2f} us, insert {ours['insert_us']:.2f} us"
+        f" before merging; {ours['qps_with_pending_updates']:,.0f} queries/s after 10,000 of each;"
+        f" merging them into the tables (a rebuild, due every"
+        f" {min(max(ours['n'] // 64, 4096), 65536):,} insertions at this size): {ours['compact_s']:.2f} s"
     )
 
 
@@ -264,6 +280,7 @@ def main():
     f.add_argument("workload")
     f.add_argument("truth")
     f.add_argument("--flat-queries", type=int, default=200)
+    f.add_argument("--mh-queries", type=int, default=2000)
     f.add_argument("--json", required=True)
     r = sub.add_parser("report")
     r.add_argument("ours")

@@ -15,7 +15,8 @@
 //! in a bucket are increasing, so each keeps its low 16 bits, and the high parts are a unary
 //! bitmap of a few bits per entry. `k` is the largest that keeps the 8 tables within 27.5 bytes
 //! per entry (17 bits for 10 million hashes, buckets of ~76 entries; 15 bits for a million): the
-//! whole index stays under 64 bytes per hash with the 32-byte hash and the 4-byte id.
+//! whole index stays under 64 bytes per hash with the 32-byte hash and the 4-byte id. (With 16
+//! low bits the key stays at 17 bits past ~20 million entries, so buckets grow from there.)
 //!
 //! A search visits, for each chunk with `t_j >= 0`, every key within `t_j` bits of the query's
 //! key (`Σ_{d<=t} C(k, d)` buckets: 833 for `k = 17, t = 3`) and keeps the entries whose filter
@@ -33,9 +34,9 @@
 //! Entries are sorted by id, so an id is found by binary search. Insertions and replacements go
 //! to a small unsorted buffer scanned linearly; removals and replacements of sorted entries are
 //! tombstones. The buffer is merged into the sorted part (a linear-time rebuild) when it outgrows
-//! `n / 32` (at least 4,096, at most 131,072 entries) or when a quarter of the sorted part is
-//! dead, so additions and removals cost amortised microseconds and searches stay exact at all
-//! times.
+//! `n / 64` (at least 4,096, at most 65,536 entries) or when a quarter of the sorted part is
+//! dead: an addition or removal costs about a microsecond plus its share of the rebuilds (tens of
+//! microseconds at 10 million entries), and searches stay exact at all times.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -117,6 +118,9 @@ struct Table {
     highs: Vec<u64>,
 }
 
+/// The unsorted recent entries: ids and hashes.
+type Recent<'a> = (&'a [EntryId], &'a [Hash256]);
+
 /// A bucket to scan: where it is and how many filter bits may differ.
 #[derive(Clone, Copy)]
 struct Probe {
@@ -190,7 +194,7 @@ impl HammingIndex {
         self.delta_slots.insert(id, self.delta_ids.len());
         self.delta_ids.push(id);
         self.delta_hashes.push(hash);
-        if self.delta_ids.len() >= (self.main.ids.len() / 32).clamp(4096, 131_072) {
+        if self.delta_ids.len() >= (self.main.ids.len() / 64).clamp(4096, 65_536) {
             self.compact();
         }
     }
@@ -300,13 +304,8 @@ impl HammingIndex {
             return Err(RadiusError(radius));
         }
         out.clear();
-        for (&id, hash) in self.delta_ids.iter().zip(&self.delta_hashes) {
-            let distance = hash.distance(query);
-            if distance <= radius {
-                out.push(Match { distance, id });
-            }
-        }
-        self.main.search(query, radius, out);
+        self.main
+            .search(query, radius, (&self.delta_ids, &self.delta_hashes), out);
         out.sort_unstable();
         Ok(())
     }
@@ -544,15 +543,14 @@ impl Sorted {
     fn table_cost_ratio(&self, t: &[i32; TABLES]) -> f64 {
         // Nanoseconds fitted on clustered PDQ banks of 5,000 to 10 million hashes (AVX2): per
         // bucket visited, per filter byte scanned (mostly the cache lines it brings), per
-        // candidate verified (more once the hashes outgrow the caches), per hash scanned.
+        // candidate verified and per hash scanned, both more once the hashes outgrow the caches.
         const PROBE: f64 = 1.0;
         const SCAN: f64 = 0.8;
-        const LINEAR: f64 = 1.0;
         let n = self.hashes.len() as f64;
-        let verify = if n * 32.0 <= (8 << 20) as f64 {
-            15.0
+        let (verify, linear) = if n * 32.0 <= (8 << 20) as f64 {
+            (15.0, 0.9)
         } else {
-            42.0
+            (42.0, 1.1)
         };
         let k = self.key_bits;
         let per_bucket = n / f64::from(1u32 << k);
@@ -567,13 +565,11 @@ impl Sorted {
                 cost += binomial(k, d) * (PROBE + per_bucket * (SCAN + pass * verify));
             }
         }
-        cost / (n * LINEAR)
+        cost / (n * linear)
     }
 
-    fn search(&self, query: &Hash256, radius: u32, out: &mut Vec<Match>) {
-        if self.hashes.is_empty() {
-            return;
-        }
+    /// Matches among the sorted entries and the `recent` ones (ids, hashes), unsorted.
+    fn search(&self, query: &Hash256, radius: u32, recent: Recent, out: &mut Vec<Match>) {
         SCRATCH.with(|scratch| {
             let scratch = &mut *scratch.borrow_mut();
             #[cfg(target_arch = "x86_64")]
@@ -581,12 +577,12 @@ impl Sorted {
                 && std::arch::is_x86_feature_detected!("popcnt")
             {
                 // SAFETY: the CPU has the features `search_avx2` is compiled for.
-                unsafe { self.search_avx2(query, radius, scratch, out) };
+                unsafe { self.search_avx2(query, radius, recent, scratch, out) };
             } else {
-                self.search_with::<Portable>(query, radius, scratch, out);
+                self.search_with::<Portable>(query, radius, recent, scratch, out);
             }
             #[cfg(not(target_arch = "x86_64"))]
-            self.search_with::<Portable>(query, radius, scratch, out);
+            self.search_with::<Portable>(query, radius, recent, scratch, out);
             scratch.trim();
         });
     }
@@ -597,10 +593,11 @@ impl Sorted {
         &self,
         query: &Hash256,
         radius: u32,
+        recent: Recent,
         scratch: &mut Scratch,
         out: &mut Vec<Match>,
     ) {
-        self.search_with::<Avx2>(query, radius, scratch, out);
+        self.search_with::<Avx2>(query, radius, recent, scratch, out);
     }
 
     #[inline(always)]
@@ -608,20 +605,26 @@ impl Sorted {
         &self,
         query: &Hash256,
         radius: u32,
+        (recent_ids, recent_hashes): Recent,
         scratch: &mut Scratch,
         out: &mut Vec<Match>,
     ) {
+        scan_hashes(recent_hashes, query, radius, |i, distance| {
+            out.push(Match {
+                distance,
+                id: recent_ids[i],
+            });
+        });
         let t = thresholds(radius);
         if self.tables.is_empty() || self.table_cost_ratio(&t) > 1.0 {
-            for (pos, hash) in self.hashes.iter().enumerate() {
-                let distance = hash.distance(query);
-                if distance <= radius && !self.is_dead(pos) {
+            scan_hashes(&self.hashes, query, radius, |pos, distance| {
+                if !self.is_dead(pos) {
                     out.push(Match {
                         distance,
                         id: self.ids[pos],
                     });
                 }
-            }
+            });
             return;
         }
         for j in (0..TABLES).filter(|&j| t[j] >= 0) {
@@ -783,6 +786,19 @@ impl<'a> HighWalker<'a> {
     }
 }
 
+/// Calls `hit(i, distance)`, in increasing order, for each hash within `radius` of `query`.
+/// Compiled into `search_avx2` it is a vector XOR and four hardware popcounts per hash (AVX2 has
+/// no faster popcount for 256 bits).
+#[inline(always)]
+fn scan_hashes(hashes: &[Hash256], query: &Hash256, radius: u32, mut hit: impl FnMut(usize, u32)) {
+    for (i, hash) in hashes.iter().enumerate() {
+        let distance = hash.distance(query);
+        if distance <= radius {
+            hit(i, distance);
+        }
+    }
+}
+
 /// Finds the filter bytes within a number of bits of the query's.
 trait FilterScan {
     /// Calls `hit(i)`, in increasing order, for each `i < len` with
@@ -874,6 +890,96 @@ impl FilterScan for Avx2 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The table path alone (whatever the cost model would choose), with one kernel.
+    fn tables_only<K: FilterScan>(s: &Sorted, q: &Hash256, r: u32) -> Vec<Match> {
+        let t = thresholds(r);
+        let mut scratch = Scratch::default();
+        let mut out = Vec::new();
+        for j in (0..TABLES).filter(|&j| t[j] >= 0) {
+            s.search_table::<K>(j, q, r, &t, &mut scratch, &mut out);
+        }
+        out.sort_unstable();
+        out
+    }
+
+    #[test]
+    fn tables_are_exact_at_every_radius_with_both_kernels() {
+        let mut x = 7u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let centres: Vec<Hash256> = (0..40)
+            .map(|_| Hash256 {
+                words: [next(), next(), next(), next()],
+            })
+            .collect();
+        let mut hashes: Vec<Hash256> = (0..6000)
+            .map(|i| {
+                let mut h = centres[i % centres.len()];
+                for _ in 0..next() % 40 {
+                    h.flip_bit((next() % 256) as usize);
+                }
+                h
+            })
+            .collect();
+        hashes[1] = hashes[0]; // an exact duplicate
+        let ids: Vec<EntryId> = (0..hashes.len() as u32).map(|i| i * 2 + 1).collect();
+        let mut sorted = Sorted::new(ids.clone(), hashes.clone());
+        assert!(!sorted.tables.is_empty());
+        for id in (1..2000).step_by(14) {
+            assert!(sorted.kill(id));
+        }
+        for qi in 0..12 {
+            let mut q = hashes[qi * 97];
+            for _ in 0..qi * 3 {
+                q.flip_bit((next() % 256) as usize);
+            }
+            for r in 0..=MAX_RADIUS {
+                let mut want: Vec<Match> = (0..hashes.len())
+                    .filter(|&p| !sorted.is_dead(p))
+                    .map(|p| Match {
+                        distance: hashes[p].distance(&q),
+                        id: ids[p],
+                    })
+                    .filter(|m| m.distance <= r)
+                    .collect();
+                want.sort_unstable();
+                assert_eq!(tables_only::<Portable>(&sorted, &q, r), want, "radius {r}");
+                #[cfg(target_arch = "x86_64")]
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    assert_eq!(tables_only::<Avx2>(&sorted, &q, r), want, "avx2 radius {r}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn key_bits_keep_the_tables_in_budget() {
+        for n in [
+            MIN_TABLE_LEN,
+            10_000,
+            100_000,
+            1_000_000,
+            10_000_000,
+            100_000_000,
+        ] {
+            let k = key_bits(n);
+            assert!(
+                (TABLES * table_bytes(n, k)) as f64 <= TABLE_BUDGET * n as f64,
+                "{n}"
+            );
+            assert!(
+                k == MAX_KEY_BITS
+                    || (TABLES * table_bytes(n, k + 1)) as f64 > TABLE_BUDGET * n as f64
+            );
+        }
+        assert_eq!(key_bits(10_000_000), 17);
+        assert_eq!(key_bits(1_000_000), 15);
+    }
 
     #[test]
     fn thresholds_spend_the_whole_budget() {
