@@ -201,7 +201,7 @@ fn decode_libjpeg(bytes: &[u8]) -> Option<Vec<u8>> {
             return None;
         }
         let mut started = d.rgb().ok()?;
-        let pixels = started.read_scanlines_flat().ok()?;
+        let pixels: Vec<u8> = started.read_scanlines::<u8>().ok()?;
         started.finish().ok()?;
         Some(pixels)
     })
