@@ -195,6 +195,23 @@ fn box_phases(
     }
 }
 
+/// The reference's running sum along one row: `emit(out_index, sum, count)` for each output.
+#[inline(always)]
+fn box_row(row: &[f32], win: usize, mut emit: impl FnMut(usize, f32, f32)) {
+    let mut sum = 0.0f32;
+    box_phases(row.len(), win, |add, sub, out| {
+        if let Some(a) = add {
+            sum += row[a];
+        }
+        if let Some(s) = sub {
+            sum -= row[s];
+        }
+        if let Some((o, c)) = out {
+            emit(o, sum, c);
+        }
+    });
+}
+
 /// One box pass along each row of `input` (rows × cols) into `output`; when `keep` is given,
 /// only those columns are divided and stored (into an rows × keep.len() buffer).
 fn box_rows(
@@ -205,40 +222,20 @@ fn box_rows(
     win: usize,
     keep: Option<&[usize; 64]>,
 ) {
-    for r in 0..rows {
-        let row = &input[r * cols..(r + 1) * cols];
-        let mut sum = 0.0f32;
+    for (r, row) in input.chunks_exact(cols).take(rows).enumerate() {
         match keep {
             None => {
                 let out = &mut output[r * cols..(r + 1) * cols];
-                box_phases(cols, win, |add, sub, emit| {
-                    if let Some(a) = add {
-                        sum += row[a];
-                    }
-                    if let Some(s) = sub {
-                        sum -= row[s];
-                    }
-                    if let Some((o, c)) = emit {
-                        out[o] = sum / c;
-                    }
-                });
+                box_row(row, win, |o, sum, c| out[o] = sum / c);
             }
             Some(keep) => {
                 let out = &mut output[r * 64..(r + 1) * 64];
                 let mut next = 0usize;
-                box_phases(cols, win, |add, sub, emit| {
-                    if let Some(a) = add {
-                        sum += row[a];
-                    }
-                    if let Some(s) = sub {
-                        sum -= row[s];
-                    }
-                    if let Some((o, c)) = emit {
-                        // Sample positions are non-decreasing; several may hit one column.
-                        while next < 64 && keep[next] == o {
-                            out[next] = sum / c;
-                            next += 1;
-                        }
+                box_row(row, win, |o, sum, c| {
+                    // Sample positions are non-decreasing; several may hit one column.
+                    while next < 64 && keep[next] == o {
+                        out[next] = sum / c;
+                        next += 1;
                     }
                 });
             }

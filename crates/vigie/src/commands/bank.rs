@@ -44,10 +44,7 @@ pub fn run(command: BankCommand) -> anyhow::Result<Status> {
         } => {
             let mut set = open_existing(&dir.banks)?;
             let bank = set.require_mut(&name)?;
-            let kind = kind
-                .map(|k| k.parse::<EntryKind>())
-                .transpose()
-                .map_err(anyhow::Error::msg)?;
+            let kind = parse_kind(kind)?;
             let mut new = Vec::new();
             for v in &values {
                 let kind = kind.unwrap_or(if v.len() == 32 {
@@ -114,14 +111,8 @@ pub fn run(command: BankCommand) -> anyhow::Result<Status> {
             let mut set = open_existing(&dir.banks)?;
             let bank = set.require_mut(&name)?;
             let opts = ImportOptions {
-                format: format
-                    .map(|f| f.parse::<Format>())
-                    .transpose()
-                    .map_err(anyhow::Error::msg)?,
-                kind: kind
-                    .map(|k| k.parse::<EntryKind>())
-                    .transpose()
-                    .map_err(anyhow::Error::msg)?,
+                format: format.as_deref().map(parse_format).transpose()?,
+                kind: parse_kind(kind)?,
                 source,
                 tags,
             };
@@ -154,12 +145,8 @@ pub fn run(command: BankCommand) -> anyhow::Result<Status> {
             let bank = set
                 .bank(&name)
                 .with_context(|| format!("no bank named {name} in {}", dir.banks.display()))?;
-            let mut opts =
-                ExportOptions::new(format.parse::<Format>().map_err(anyhow::Error::msg)?);
-            opts.kind = kind
-                .map(|k| k.parse::<EntryKind>())
-                .transpose()
-                .map_err(anyhow::Error::msg)?;
+            let mut opts = ExportOptions::new(parse_format(&format)?);
+            opts.kind = parse_kind(kind)?;
             let written = match &out {
                 Some(path) => bank.export_file(path, &opts)?,
                 None => {
@@ -317,4 +304,14 @@ pub fn open_existing(dir: &Path) -> anyhow::Result<BankSet> {
         bail!("no banks directory {} (make one with `vigie bank create NAME --label LABEL --banks {}`)", dir.display(), dir.display());
     }
     open(dir)
+}
+
+fn parse_kind(kind: Option<String>) -> anyhow::Result<Option<EntryKind>> {
+    kind.map(|k| k.parse::<EntryKind>())
+        .transpose()
+        .map_err(anyhow::Error::msg)
+}
+
+fn parse_format(format: &str) -> anyhow::Result<Format> {
+    format.parse::<Format>().map_err(anyhow::Error::msg)
 }
