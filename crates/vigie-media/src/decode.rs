@@ -178,7 +178,20 @@ pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<RgbImage, DecodeErr
     l.max_image_height = Some(limits.max_side);
     l.max_alloc = Some(limits.max_alloc);
     reader.limits(l);
-    let img = reader.decode().map_err(corrupt)?.into_rgb8();
+    let img = match reader.decode().map_err(corrupt)? {
+        // 16-bit grey: PIL (and so python-threatexchange and HMA) clips each value to 255 when
+        // it converts to RGB, where `image` would scale; clip too, so the hashes agree.
+        image::DynamicImage::ImageLuma16(g) => {
+            let (w, h) = g.dimensions();
+            let px = g
+                .into_raw()
+                .into_iter()
+                .flat_map(|v| [v.min(255) as u8; 3])
+                .collect();
+            image::RgbImage::from_raw(w, h, px).expect("3 bytes per pixel")
+        }
+        other => other.into_rgb8(),
+    };
     Ok(RgbImage {
         width: img.width() as usize,
         height: img.height() as usize,

@@ -131,3 +131,41 @@ fn jpeg_hashes_are_within_the_reference_tolerance() {
     assert_eq!(exact, 37, "JPEG hashes not all exact");
     assert_eq!(worst, 0);
 }
+
+/// End to end, file to hash, on every anchor image: the hash `pdqhash` gives after PIL decodes the
+/// file and converts it to RGB (`generated/pdqhash-0.2.8.tsv`, what python-threatexchange and
+/// HMA compute), against Vigie's own decoders.
+#[test]
+fn every_anchor_image_hashes_as_pil_and_pdqhash_do() {
+    let root = anchors();
+    let rows = tsv(&root.join("generated/pdqhash-0.2.8.tsv"));
+    let mut failures = Vec::new();
+    for row in &rows {
+        let path = root.join("images").join(&row[0]);
+        let img = match decode_file(&path, &DecodeLimits::default()) {
+            Ok(img) => img,
+            Err(e) => {
+                failures.push(format!("{}: {e}", row[0]));
+                continue;
+            }
+        };
+        let expected: Hash256 = row[5].parse().unwrap();
+        let quality: u8 = row[6].parse().unwrap();
+        let got = pdq::hash_rgb(img.width, img.height, &img.pixels);
+        if (got.hash, got.quality) != (expected, quality) {
+            failures.push(format!(
+                "{} ({}): distance {}, quality {} vs {quality}",
+                row[0],
+                row[1],
+                got.hash.distance(&expected),
+                got.quality
+            ));
+        }
+    }
+    println!(
+        "{} of {} images exact",
+        rows.len() - failures.len(),
+        rows.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
