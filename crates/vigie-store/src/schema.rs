@@ -1,0 +1,153 @@
+//! The SQLite schema and its migrations, versioned by `PRAGMA user_version`.
+
+use crate::StoreError;
+use rusqlite::Connection;
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Migration `n` (1-based) takes the schema from version `n - 1` to `n`.
+const MIGRATIONS: &[&str] = &[
+    // 1: everything.
+    r#"
+CREATE TABLE items (
+    id              TEXT PRIMARY KEY,
+    kind            TEXT,
+    author_id       TEXT,
+    lang            TEXT,
+    text            TEXT,
+    media           TEXT NOT NULL DEFAULT '[]',
+    decision        TEXT NOT NULL,
+    verdict         TEXT NOT NULL,
+    severity        TEXT NOT NULL,
+    source          TEXT NOT NULL,
+    token_id        INTEGER,
+    trusted_flagger INTEGER NOT NULL DEFAULT 0,
+    struck          INTEGER NOT NULL DEFAULT 0,
+    received_at     INTEGER NOT NULL,
+    text_expires_at INTEGER,
+    expires_at      INTEGER
+);
+CREATE INDEX items_text_expiry ON items (text_expires_at) WHERE text IS NOT NULL;
+CREATE INDEX items_expiry ON items (expires_at) WHERE expires_at IS NOT NULL;
+CREATE INDEX items_author ON items (author_id);
+
+CREATE TABLE cases (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    item_id         TEXT NOT NULL UNIQUE,
+    queue           TEXT NOT NULL,
+    priority        TEXT NOT NULL,
+    sort_rank       INTEGER NOT NULL,
+    trusted_flagger INTEGER NOT NULL DEFAULT 0,
+    status          TEXT NOT NULL CHECK (status IN ('open', 'escalated', 'closed')),
+    opened_at       INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+);
+CREATE INDEX cases_list ON cases (status, queue, sort_rank DESC, id);
+
+CREATE TABLE case_history (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    case_id INTEGER NOT NULL REFERENCES cases (id),
+    at      INTEGER NOT NULL,
+    actor   TEXT NOT NULL,
+    event   TEXT NOT NULL,
+    labels  TEXT NOT NULL DEFAULT '[]',
+    note    TEXT
+);
+CREATE INDEX case_history_case ON case_history (case_id, id);
+
+CREATE TABLE training_labels (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    item_id  TEXT NOT NULL,
+    case_id  INTEGER NOT NULL,
+    labels   TEXT NOT NULL,
+    outcome  TEXT NOT NULL,
+    reviewer TEXT NOT NULL,
+    at       INTEGER NOT NULL
+);
+
+CREATE TABLE entities (
+    entity_type TEXT NOT NULL,
+    value       TEXT NOT NULL,
+    item_id     TEXT NOT NULL,
+    seen_at     INTEGER NOT NULL,
+    PRIMARY KEY (entity_type, value, item_id)
+) WITHOUT ROWID;
+CREATE INDEX entities_item ON entities (item_id);
+
+CREATE TABLE strikes (
+    author_id  TEXT PRIMARY KEY,
+    count      INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE tokens (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    name            TEXT NOT NULL,
+    secret_sha256   TEXT NOT NULL UNIQUE,
+    scopes          TEXT NOT NULL,
+    trusted_flagger INTEGER NOT NULL DEFAULT 0,
+    created_at      INTEGER NOT NULL,
+    revoked_at      INTEGER
+);
+
+CREATE TABLE audit_log (
+    seq       INTEGER PRIMARY KEY,
+    at        INTEGER NOT NULL,
+    actor     TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    subject   TEXT NOT NULL,
+    details   TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+);
+CREATE TABLE audit_head (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    seq  INTEGER NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+CREATE TABLE webhook_outbox (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    url             TEXT NOT NULL,
+    event           TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error      TEXT,
+    status          TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'dead')),
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+);
+CREATE INDEX webhook_outbox_due ON webhook_outbox (status, next_attempt_at, id);
+"#,
+];
+
+/// Brings the schema up to [`SCHEMA_VERSION`], one transaction per migration.
+pub(crate) fn migrate(connection: &mut Connection) -> Result<i64, StoreError> {
+    let found: i64 = connection
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(|source| StoreError::Migration { version: 0, source })?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for version in (found + 1)..=SCHEMA_VERSION {
+        let sql = MIGRATIONS[(version - 1) as usize];
+        let run = |connection: &mut Connection| -> rusqlite::Result<()> {
+            let transaction =
+                connection.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
+            transaction.execute_batch(sql)?;
+            transaction.pragma_update(None, "user_version", version)?;
+            transaction.commit()
+        };
+        run(connection).map_err(|source| StoreError::Migration { version, source })?;
+    }
+    Ok(found)
+}
