@@ -115,6 +115,12 @@ others go on and the exit status is 1.")]
     /// matched against (`vigie scan --banks DIR`).
     #[command(subcommand)]
     Bank(BankCommand),
+    /// API tokens for `vigie serve`: create (printed once, stored hashed), list, revoke.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// The audit log of a server's data directory.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Evaluate the model and the scorer on a labelled corpus split.
     #[command(after_help = "\
 Examples:
@@ -498,5 +504,64 @@ matched, 1 when nothing did.")]
         dihedral: bool,
         #[command(flatten)]
         dir: BanksDir,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct StateDir {
+    /// The server's data directory (its SQLite database).
+    #[arg(long = "data", value_name = "DIR", default_value = "vigie-data")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it, alone, on standard output (it is stored hashed: keep it).
+    #[command(after_help = "\
+Examples:
+  vigie token create --data vigie-data --scope ingest --name publishing-path
+  vigie token create --scope flag --scope report --name ngo-alarm --trusted-flagger
+  vigie token create --scope admin --name ops
+
+Scopes: ingest (POST /v1/items), search (search checks), report (user reports), review (cases),
+flag (trusted-flagger submissions), admin (everything, including banks and tokens).")]
+    Create {
+        /// What the token may do (repeat for several).
+        #[arg(long = "scope", required = true, value_name = "SCOPE")]
+        scopes: Vec<String>,
+        /// Who holds it (written in the audit log).
+        #[arg(long)]
+        name: String,
+        /// A trusted flagger (DSA Art. 22): its reports jump ahead in review.
+        #[arg(long)]
+        trusted_flagger: bool,
+        #[command(flatten)]
+        state: StateDir,
+    },
+    /// List tokens (never their secrets), one JSON line each.
+    List {
+        #[command(flatten)]
+        state: StateDir,
+    },
+    /// Revoke a token by its id.
+    Revoke {
+        /// The token's id (from `vigie token list`).
+        id: i64,
+        #[command(flatten)]
+        state: StateDir,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the hash chain of the audit log: any edited, inserted or deleted entry is found.
+    #[command(after_help = "\
+Example:
+  vigie audit verify --data vigie-data
+
+Exit status 0 when the chain holds, 1 when it is broken (the first bad entry is named).")]
+    Verify {
+        #[command(flatten)]
+        state: StateDir,
     },
 }

@@ -1,5 +1,6 @@
 //! One module per subcommand; each builds the engine and streams items through it.
 
+mod audit;
 mod backtest;
 mod bank;
 mod classify;
@@ -11,6 +12,7 @@ mod policy;
 mod sample;
 mod scan;
 mod search_check;
+mod token;
 mod train;
 
 use crate::args::{Cli, Command, DataArgs};
@@ -45,6 +47,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Explain(args) => explain::run(args),
         Command::Hash(args) => hash::run(args),
         Command::Bank(command) => bank::run(command),
+        Command::Token(command) => token::run(command),
+        Command::Audit(command) => audit::run(command),
         Command::Sample(args) => sample::run(args),
     }
 }
