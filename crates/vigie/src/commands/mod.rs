@@ -48,6 +48,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Hash(args) => hash::run(args),
         Command::Bank(command) => bank::run(command),
         Command::Token(command) => token::run(command),
+        Command::Serve(args) => vigie_server::run_serve(&args).map(|()| Status::Clean),
         Command::Audit(command) => audit::run(command),
         Command::Sample(args) => sample::run(args),
     }

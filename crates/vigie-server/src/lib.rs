@@ -1,0 +1,311 @@
+//! Vigie's HTTP server (`vigie serve`): the engine, the store and the hash banks behind a JSON
+//! API, with an OpenAPI document generated from the code at `/openapi.json`.
+//!
+//! Entry points for the CLI: [`serve_blocking`] (`vigie serve`), [`create_token`]
+//! (`vigie token create`) and [`verify_audit`] (`vigie audit verify`). Configuration:
+//! [`ServerConfig`] (defaults < TOML file < environment < flags, see [`config`]).
+
+pub mod api;
+pub mod auth;
+pub mod banks;
+pub mod body;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod hma;
+pub mod metrics;
+pub mod openapi;
+pub mod ratelimit;
+pub mod reports;
+pub mod webhooks;
+
+pub use auth::{Principal, Scope};
+pub use cli::{run_audit_verify, run_serve, run_token_create, AuditVerifyArgs, TokenCreateArgs};
+pub use config::{ServeArgs, ServerConfig};
+pub use error::ApiError;
+
+use anyhow::Context;
+use std::path::Path;
+use std::sync::Arc;
+use vigie_engine::Engine;
+use vigie_store::{RetentionPolicy, SqliteStore, Store, StoreOptions};
+
+/// Everything the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    engine: std::sync::RwLock<Arc<Engine>>,
+    bank_set: std::sync::Mutex<Option<vigie_index::BankSet>>,
+    store: Arc<dyn Store>,
+    config: ServerConfig,
+    metrics: metrics::Metrics,
+    limiter: ratelimit::RateLimiter,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// Opens the store under `config.data` (creating it and running migrations), loads the
+    /// embedded engine and the hash banks.
+    pub fn open(config: ServerConfig) -> anyhow::Result<AppState> {
+        let mut engine = Engine::embedded().context("loading the embedded engine data")?;
+        if let Some(dir) = config.banks_dir() {
+            let banks = vigie_index::BankSet::open(&dir)
+                .with_context(|| format!("opening the hash banks in {}", dir.display()))?;
+            engine = engine.with_banks(Arc::new(banks));
+        }
+        AppState::with_engine(config, Arc::new(engine))
+    }
+
+    /// Like [`AppState::open`] with an engine already loaded (tests share one).
+    pub fn with_engine(config: ServerConfig, engine: Arc<Engine>) -> anyhow::Result<AppState> {
+        let store = open_store(&config)?;
+        let limiter = ratelimit::RateLimiter::new(config.rate_per_second, config.rate_burst);
+        Ok(AppState {
+            inner: Arc::new(Inner {
+                engine: std::sync::RwLock::new(engine),
+                bank_set: std::sync::Mutex::new(None),
+                store,
+                config,
+                metrics: metrics::Metrics::default(),
+                limiter,
+            }),
+        })
+    }
+
+    /// The engine in use (swapped when the banks change).
+    pub fn engine(&self) -> Arc<Engine> {
+        self.inner
+            .engine
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The writable bank set (opened on first use, in `--banks DIR` or `DATA/banks`).
+    pub fn bank_set(
+        &self,
+    ) -> anyhow::Result<std::sync::MutexGuard<'_, Option<vigie_index::BankSet>>> {
+        let mut guard = self
+            .inner
+            .bank_set
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if guard.is_none() {
+            let dir = self
+                .inner
+                .config
+                .banks
+                .clone()
+                .unwrap_or_else(|| self.inner.config.data.join("banks"));
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("creating the bank folder {}", dir.display()))?;
+            let set = vigie_index::BankSet::open(&dir)
+                .with_context(|| format!("opening the hash banks in {}", dir.display()))?;
+            *guard = Some(set);
+        }
+        Ok(guard)
+    }
+
+    /// Rebuilds the engine over the banks on disk in `set`'s folder and swaps it in.
+    pub fn reload_banks(&self, set: &vigie_index::BankSet) -> anyhow::Result<()> {
+        let banks = vigie_index::BankSet::open(set.dir())
+            .with_context(|| format!("reopening the hash banks in {}", set.dir().display()))?;
+        let engine = Engine::embedded()
+            .context("loading the embedded engine data")?
+            .with_banks(Arc::new(banks));
+        *self.inner.engine.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(engine);
+        Ok(())
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ServerConfig {
+        &self.inner.config
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &metrics::Metrics {
+        &self.inner.metrics
+    }
+
+    /// Checks the bearer token, the scope and the token's rate limit.
+    pub async fn authorize(
+        &self,
+        headers: &axum::http::HeaderMap,
+        scope: Scope,
+    ) -> Result<Principal, ApiError> {
+        self.authorize_any(headers, &[scope]).await
+    }
+
+    /// Like [`AppState::authorize`], for endpoints any of several scopes opens.
+    pub async fn authorize_any(
+        &self,
+        headers: &axum::http::HeaderMap,
+        scopes: &[Scope],
+    ) -> Result<Principal, ApiError> {
+        let token = auth::bearer(headers)?.to_string();
+        let state = self.clone();
+        let principal = tokio::task::spawn_blocking(move || state.store().authenticate(&token))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)?
+            .ok_or_else(|| auth::unauthorized("unknown or revoked token"))?;
+        if !scopes.iter().any(|scope| principal.allows(*scope)) {
+            return Err(auth::forbidden(scopes));
+        }
+        if let Err(wait) = self.inner.limiter.check(&principal.id.to_string()) {
+            let mut err = ApiError::new(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!(
+                    "over the rate limit of {} requests per second (burst {}) for this token",
+                    self.inner.config.rate_per_second, self.inner.config.rate_burst
+                ),
+            )
+            .with_limit(self.inner.config.rate_per_second.ceil() as u64);
+            err.retry_after = Some(wait);
+            return Err(err);
+        }
+        Ok(principal)
+    }
+}
+
+/// The whole API.
+pub fn router(state: AppState) -> axum::Router {
+    api::router(state)
+}
+
+/// Serves until SIGTERM or ctrl-c, then finishes the requests in flight.
+pub async fn serve(config: ServerConfig) -> anyhow::Result<()> {
+    let listen = config.listen;
+    anyhow::ensure!(
+        config.webhook_urls.is_empty() || config.webhook_secret.is_some(),
+        "webhook URLs are set but no secret: set VIGIE_WEBHOOK_SECRET (or webhook_secret in the config file)"
+    );
+    let state = tokio::task::spawn_blocking(move || AppState::open(config))
+        .await
+        .context("loading the server state")??;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    eprintln!(
+        "vigie: listening on http://{}",
+        listener.local_addr().unwrap_or(listen)
+    );
+    let worker = webhooks::spawn_worker(state.clone());
+    let served = axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving");
+    worker.abort();
+    served?;
+    eprintln!("vigie: stopped");
+    Ok(())
+}
+
+/// [`serve`] on a new multi-threaded runtime (for `vigie serve`).
+pub fn serve_blocking(config: ServerConfig) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?
+        .block_on(serve(config))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    eprintln!("vigie: shutting down, finishing requests in flight");
+}
+
+/// Creates an API token in the store under `data_dir` and returns it (shown once; only its
+/// hash is stored). `vigie token create --data DIR --scope SCOPE --name NAME` prints it alone.
+pub fn create_token(
+    data_dir: &Path,
+    scopes: &[Scope],
+    name: &str,
+    trusted_flagger: bool,
+) -> anyhow::Result<String> {
+    anyhow::ensure!(!scopes.is_empty(), "a token needs at least one scope");
+    anyhow::ensure!(
+        !name.trim().is_empty(),
+        "a token needs a name: it says who holds it"
+    );
+    let config = ServerConfig {
+        data: data_dir.to_path_buf(),
+        ..ServerConfig::default()
+    };
+    let token = open_store(&config)?.create_token(name, scopes, trusted_flagger)?;
+    Ok(token)
+}
+
+/// Parses scope names (`ingest,search` or repeated flags) for `vigie token create`.
+pub fn parse_scopes<S: AsRef<str>>(names: &[S]) -> anyhow::Result<Vec<Scope>> {
+    let mut scopes = Vec::new();
+    for name in names.iter().flat_map(|n| n.as_ref().split(',')) {
+        let name = name.trim();
+        if name.is_empty() {
+            continue;
+        }
+        let scope: Scope = name.parse()?;
+        if !scopes.contains(&scope) {
+            scopes.push(scope);
+        }
+    }
+    Ok(scopes)
+}
+
+/// Checks the hash chain of the audit log under `data_dir` (`vigie audit verify`).
+pub fn verify_audit(data_dir: &Path) -> anyhow::Result<vigie_store::AuditReport> {
+    let config = ServerConfig {
+        data: data_dir.to_path_buf(),
+        ..ServerConfig::default()
+    };
+    let report = open_store(&config)?.verify_audit()?;
+    Ok(report)
+}
+
+/// Opens (creating, migrating) the SQLite store under `config.data`.
+pub fn open_store(config: &ServerConfig) -> anyhow::Result<Arc<dyn Store>> {
+    let options = StoreOptions {
+        retention: RetentionPolicy {
+            item_text_days: config.text_retention_days,
+            item_days: None,
+        },
+        webhook_urls: config.webhook_urls.clone(),
+        ..StoreOptions::default()
+    };
+    let store = SqliteStore::open(&config.data, options)
+        .with_context(|| format!("opening the store in {}", config.data.display()))?;
+    Ok(Arc::new(store))
+}
