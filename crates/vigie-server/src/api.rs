@@ -484,12 +484,11 @@ pub async fn post_search_check(
         )
         .with_limit(limits::MAX_TEXT_BYTES as u64));
     }
-    let engine = state.engine();
-    let check = blocking(move || {
-        let id = query.id.as_deref().unwrap_or("q");
-        Ok(engine.search_check(id, &query.query, query.locale.as_deref()))
-    })
-    .await?;
+    // ~20 µs of CPU: cheaper on the request's own worker than a hop to the blocking pool.
+    let id = query.id.as_deref().unwrap_or("q");
+    let check = state
+        .engine()
+        .search_check(id, &query.query, query.locale.as_deref());
     Ok(Json(check).into_response())
 }
 

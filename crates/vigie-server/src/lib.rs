@@ -43,7 +43,14 @@ struct Inner {
     config: ServerConfig,
     metrics: metrics::Metrics,
     limiter: ratelimit::RateLimiter,
+    /// Tokens recently authenticated, so most requests skip the database; an entry lives
+    /// [`TOKEN_CACHE_TTL`], so a token revoked elsewhere stops working within that time.
+    token_cache:
+        std::sync::Mutex<std::collections::HashMap<String, (Principal, std::time::Instant)>>,
 }
+
+/// How long an authenticated token is trusted without asking the store again.
+pub const TOKEN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -78,8 +85,17 @@ impl AppState {
                 config,
                 metrics: metrics::Metrics::default(),
                 limiter,
+                token_cache: Default::default(),
             }),
         })
+    }
+
+    /// Revokes a token and forgets it at once (a token revoked by another process, such as
+    /// `vigie token revoke`, stops working within [`TOKEN_CACHE_TTL`]).
+    pub fn revoke_token(&self, token_id: i64, actor: &str) -> anyhow::Result<bool> {
+        let revoked = self.store().revoke_token(token_id, actor)?;
+        self.inner.token_cache.lock().expect("token cache").clear();
+        Ok(revoked)
     }
 
     /// The engine in use (swapped when the banks change).
@@ -158,12 +174,31 @@ impl AppState {
         scopes: &[Scope],
     ) -> Result<Principal, ApiError> {
         let token = auth::bearer(headers)?.to_string();
-        let state = self.clone();
-        let principal = tokio::task::spawn_blocking(move || state.store().authenticate(&token))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(ApiError::internal)?
-            .ok_or_else(|| auth::unauthorized("unknown or revoked token"))?;
+        let cached = {
+            let cache = self.inner.token_cache.lock().expect("token cache");
+            cache
+                .get(&token)
+                .filter(|(_, at)| at.elapsed() < TOKEN_CACHE_TTL)
+                .map(|(p, _)| p.clone())
+        };
+        let principal = match cached {
+            Some(p) => p,
+            None => {
+                let state = self.clone();
+                let key = token.clone();
+                let p = tokio::task::spawn_blocking(move || state.store().authenticate(&key))
+                    .await
+                    .map_err(ApiError::internal)?
+                    .map_err(ApiError::internal)?
+                    .ok_or_else(|| auth::unauthorized("unknown or revoked token"))?;
+                let mut cache = self.inner.token_cache.lock().expect("token cache");
+                if cache.len() > 10_000 {
+                    cache.retain(|_, (_, at)| at.elapsed() < TOKEN_CACHE_TTL);
+                }
+                cache.insert(token, (p.clone(), std::time::Instant::now()));
+                p
+            }
+        };
         if !scopes.iter().any(|scope| principal.allows(*scope)) {
             return Err(auth::forbidden(scopes));
         }

@@ -220,7 +220,7 @@ async fn tokens_and_scopes() {
     }
     // A revoked token is unknown.
     let info = h.state.store().authenticate(&h.ingest).unwrap().unwrap();
-    assert!(h.state.store().revoke_token(info.id, "test").unwrap());
+    assert!(h.state.revoke_token(info.id, "test").unwrap());
     let revoked = post_json(&h.app, "/v1/items", Some(&h.ingest), &item).await;
     assert_eq!(revoked.status, StatusCode::UNAUTHORIZED);
 }
