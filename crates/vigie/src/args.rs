@@ -16,6 +16,11 @@ Examples:
   vigie search-check queries.jsonl
   vigie policy check data/policy/default
   vigie backtest --policy my-policy/ --baseline data/policy/default items.jsonl
+  vigie hash --dihedral photo.jpg
+  vigie bank create ransom-media --label extortion.ransom
+  vigie scan items.jsonl --banks vigie-banks
+  vigie token create --data vigie-data --scope ingest --name publishing-path
+  vigie serve --listen 127.0.0.1:8080 --data vigie-data
 
 Exit status: 0 when every line was processed, 1 when some lines were reported and skipped,
 2 on a fatal error (unreadable input, invalid data directory, bad arguments).
