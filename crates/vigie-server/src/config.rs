@@ -14,6 +14,7 @@
 //! | `text_retention_days` | `VIGIE_TEXT_RETENTION_DAYS` | `--text-retention-days` | 30 |
 //! | `webhook_urls` | `VIGIE_WEBHOOK_URLS` (comma separated) | `--webhook-url` (repeated) | none |
 //! | `webhook_secret` | `VIGIE_WEBHOOK_SECRET` | (none: keep secrets off the command line) | none |
+//! | `webhook_ca_file` | `VIGIE_WEBHOOK_CA_FILE` | `--webhook-ca-file` | none (Mozilla's roots only) |
 
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -45,6 +46,9 @@ pub struct ServerConfig {
     pub webhook_urls: Vec<String>,
     /// Secret for the `X-Vigie-Signature` HMAC-SHA256 of webhook bodies.
     pub webhook_secret: Option<String>,
+    /// PEM file of extra root certificates trusted for `https://` webhooks (a private CA),
+    /// on top of Mozilla's roots.
+    pub webhook_ca_file: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -61,6 +65,7 @@ impl Default for ServerConfig {
             text_retention_days: 30,
             webhook_urls: Vec::new(),
             webhook_secret: None,
+            webhook_ca_file: None,
         }
     }
 }
@@ -103,6 +108,10 @@ pub struct ServeArgs {
     /// Webhook URL for actions, repeatable [env: VIGIE_WEBHOOK_URLS, comma separated].
     #[arg(long = "webhook-url", value_name = "URL")]
     pub webhook_urls: Vec<String>,
+    /// PEM file of extra trusted root certificates for https:// webhooks [env:
+    /// VIGIE_WEBHOOK_CA_FILE].
+    #[arg(long, value_name = "FILE")]
+    pub webhook_ca_file: Option<PathBuf>,
 }
 
 /// The environment variables, for `--help`.
@@ -119,7 +128,8 @@ Environment variables:
   VIGIE_RATE_BURST           burst per token (10000)
   VIGIE_TEXT_RETENTION_DAYS  days item texts are kept (30)
   VIGIE_WEBHOOK_URLS         webhook URLs, comma separated
-  VIGIE_WEBHOOK_SECRET       HMAC-SHA256 secret for webhook signatures";
+  VIGIE_WEBHOOK_SECRET       HMAC-SHA256 secret for webhook signatures
+  VIGIE_WEBHOOK_CA_FILE      PEM file of extra root certificates for https:// webhooks";
 
 /// A configuration problem, naming the source and the key.
 #[derive(Debug, thiserror::Error)]
@@ -243,6 +253,9 @@ impl ServerConfig {
         if let Some(v) = env("VIGIE_WEBHOOK_SECRET") {
             self.webhook_secret = Some(v);
         }
+        if let Some(v) = env("VIGIE_WEBHOOK_CA_FILE") {
+            self.webhook_ca_file = Some(PathBuf::from(v));
+        }
         Ok(())
     }
 
@@ -276,6 +289,9 @@ impl ServerConfig {
         }
         if !args.webhook_urls.is_empty() {
             self.webhook_urls = args.webhook_urls.clone();
+        }
+        if let Some(v) = &args.webhook_ca_file {
+            self.webhook_ca_file = Some(v.clone());
         }
     }
 
@@ -319,6 +335,22 @@ mod tests {
         assert_eq!(config.batch_limit, 30); // flag over env
         assert_eq!(config.rate_burst, 7); // file over default
         assert_eq!(config.body_limit, 16 << 20); // default
+    }
+
+    #[test]
+    fn webhook_ca_file_from_env_then_flag() {
+        let env = |k: &str| (k == "VIGIE_WEBHOOK_CA_FILE").then(|| "/env/ca.pem".to_string());
+        let config = ServerConfig::load_with(&ServeArgs::default(), env).unwrap();
+        assert_eq!(config.webhook_ca_file, Some(PathBuf::from("/env/ca.pem")));
+        let args = ServeArgs {
+            webhook_ca_file: Some(PathBuf::from("/flag/ca.pem")),
+            ..ServeArgs::default()
+        };
+        let config = ServerConfig::load_with(&args, env).unwrap();
+        assert_eq!(config.webhook_ca_file, Some(PathBuf::from("/flag/ca.pem")));
+        let config: ServerConfig = toml::from_str("webhook_ca_file = \"/file/ca.pem\"").unwrap();
+        assert_eq!(config.webhook_ca_file, Some(PathBuf::from("/file/ca.pem")));
+        assert!(ENV_HELP.contains("VIGIE_WEBHOOK_CA_FILE"));
     }
 
     #[test]

@@ -231,6 +231,9 @@ pub async fn serve(config: ServerConfig) -> anyhow::Result<()> {
         config.webhook_urls.is_empty() || config.webhook_secret.is_some(),
         "webhook URLs are set but no secret: set VIGIE_WEBHOOK_SECRET (or webhook_secret in the config file)"
     );
+    if let Some(ca) = &config.webhook_ca_file {
+        webhooks::tls_config(Some(ca)).map_err(|e| anyhow::anyhow!("webhook_ca_file: {e}"))?;
+    }
     let state = tokio::task::spawn_blocking(move || AppState::open(config))
         .await
         .context("loading the server state")??;

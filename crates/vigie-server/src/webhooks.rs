@@ -6,20 +6,27 @@
 //! Each request carries `Content-Type: application/json`, `X-Vigie-Event`,
 //! `X-Vigie-Delivery` (the delivery id: receivers deduplicate by it) and
 //! `X-Vigie-Signature: sha256=<hex HMAC-SHA256 of the body with the shared secret>`.
-//! The built-in client speaks plain HTTP/1.1 (`http://` URLs: a local relay or a sidecar
-//! terminates TLS); an `https://` URL fails and is retried, then dead-lettered.
+//! The client (hyper, HTTP/1.1, one connection per delivery, [`TIMEOUT`] for the whole exchange)
+//! speaks `http://` and `https://`; redirects are not followed, and any answer but a 2xx is a
+//! failure whose error names the status (`HTTP 503`), or the connect, TLS or time-out problem.
+//! TLS is rustls (ring): server certificates are checked against Mozilla's root certificates,
+//! embedded at build time (`webpki-roots`; nothing is fetched and the system store is not
+//! read), plus the PEM file `webhook_ca_file` (`VIGIE_WEBHOOK_CA_FILE`, `--webhook-ca-file`)
+//! for receivers behind a private CA: see [`tls_config`].
 
 use crate::api::{blocking, store_error};
 use crate::auth::Scope;
 use crate::error::{ApiError, ErrorBody};
 use crate::AppState;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use http_body_util::Full;
 use serde_json::{json, Value};
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use vigie_store::{hmac_sha256_hex, retry_delay, Delivery, Retry};
 
 /// Attempts before a delivery is dead-lettered.
@@ -50,6 +57,9 @@ pub const PURGE_EVERY: i64 = 3_600;
 /// Runs the background loop until the task is aborted: webhook deliveries every [`POLL`], and
 /// the retention purge (item texts older than `text_retention_days`) every [`PURGE_EVERY`] s.
 pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
+    if let Err(e) = tls_config(state.config().webhook_ca_file.as_deref()) {
+        eprintln!("vigie-server: https:// webhooks will fail: {e}");
+    }
     tokio::spawn(async move {
         let mut last_purge = 0;
         loop {
@@ -83,10 +93,21 @@ pub async fn deliver_due(state: &AppState, now: i64) -> usize {
             return 0;
         }
     };
+    if due.is_empty() {
+        return 0;
+    }
     let secret = state.config().webhook_secret.clone().unwrap_or_default();
+    let tls = tls_config(state.config().webhook_ca_file.as_deref());
     let mut delivered = 0;
     for delivery in due {
-        let outcome = send(&delivery, secret.as_bytes()).await;
+        let outcome = match &tls {
+            Ok(tls) => send_with(&delivery, secret.as_bytes(), tls).await,
+            // A bad CA file fails the https:// deliveries only.
+            Err(_) if delivery.url.starts_with("http://") => {
+                send(&delivery, secret.as_bytes()).await
+            }
+            Err(e) => Err(e.clone()),
+        };
         let st = state.clone();
         let id = delivery.id;
         let attempts = delivery.attempts + 1;
@@ -114,69 +135,147 @@ pub async fn deliver_due(state: &AppState, now: i64) -> usize {
     delivered
 }
 
-/// POSTs one delivery; `Err` says why it failed.
+/// The TLS client configuration for `https://` webhooks: Mozilla's root certificates (embedded,
+/// from `webpki-roots`), plus the certificates of the PEM file `ca_file` when one is given (for
+/// receivers behind a private CA). `Err` names the file and the problem.
+pub fn tls_config(ca_file: Option<&std::path::Path>) -> Result<Arc<rustls::ClientConfig>, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    if let Some(path) = ca_file {
+        let shown = path.display();
+        let pem = std::fs::read(path).map_err(|e| format!("webhook CA file {shown}: {e}"))?;
+        let mut added = 0;
+        for cert in CertificateDer::pem_slice_iter(&pem) {
+            let cert = cert.map_err(|e| format!("webhook CA file {shown}: {e}"))?;
+            roots
+                .add(cert)
+                .map_err(|e| format!("webhook CA file {shown}: {e}"))?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(format!(
+                "webhook CA file {shown}: no PEM certificate (-----BEGIN CERTIFICATE-----) in it"
+            ));
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS setup: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// POSTs one delivery, trusting Mozilla's roots for `https://` URLs; `Err` says why it failed.
 pub async fn send(delivery: &Delivery, secret: &[u8]) -> Result<(), String> {
-    let rest = delivery.url.strip_prefix("http://").ok_or_else(|| {
-        format!(
-            "unsupported URL {:?}: only http:// is supported",
-            delivery.url
-        )
-    })?;
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
+    send_with(delivery, secret, &tls_config(None)?).await
+}
+
+/// POSTs one delivery (`http://` or `https://`, HTTP/1.1, redirects not followed) within
+/// [`TIMEOUT`]; a 2xx answer is success, anything else an `Err` saying why (the status, the
+/// TLS, connect or write error, the time-out).
+pub async fn send_with(
+    delivery: &Delivery,
+    secret: &[u8],
+    tls: &Arc<rustls::ClientConfig>,
+) -> Result<(), String> {
+    let uri: hyper::Uri = delivery
+        .url
+        .parse()
+        .map_err(|e| format!("invalid URL {:?}: {e}", delivery.url))?;
+    let https = match uri.scheme_str() {
+        Some("https") => true,
+        Some("http") => false,
+        _ => {
+            return Err(format!(
+                "unsupported URL {:?}: only http:// and https:// are supported",
+                delivery.url
+            ))
+        }
     };
-    let address = if authority.contains(':') {
-        authority.to_string()
-    } else {
-        format!("{authority}:80")
-    };
+    let authority = uri
+        .authority()
+        .ok_or_else(|| format!("invalid URL {:?}: no host", delivery.url))?
+        .clone();
+    // `[::1]` in a URL, `::1` for the resolver and the certificate check.
+    let host = authority
+        .host()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    let port = authority.port_u16().unwrap_or(if https { 443 } else { 80 });
+    let path = uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .filter(|p| !p.is_empty())
+        .unwrap_or("/");
     let signature = hmac_sha256_hex(secret, delivery.body.as_bytes());
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: vigie\r\nContent-Type: application/json\r\nContent-Length: {}\r\nX-Vigie-Event: {}\r\nX-Vigie-Delivery: {}\r\nX-Vigie-Signature: sha256={signature}\r\nConnection: close\r\n\r\n",
-        delivery.body.len(),
-        delivery.event.replace(['\r', '\n'], " "),
-        delivery.id,
-    );
+    let request = hyper::Request::post(path)
+        .header(hyper::header::HOST, authority.as_str())
+        .header(hyper::header::USER_AGENT, "vigie")
+        .header(hyper::header::CONTENT_TYPE, "application/json")
+        .header("X-Vigie-Event", delivery.event.replace(['\r', '\n'], " "))
+        .header("X-Vigie-Delivery", delivery.id.to_string())
+        .header("X-Vigie-Signature", format!("sha256={signature}"))
+        .header(hyper::header::CONNECTION, "close")
+        .body(Full::new(Bytes::from(delivery.body.clone())))
+        .map_err(|e| format!("request: {e}"))?;
     let exchange = async {
-        let mut stream = tokio::net::TcpStream::connect(&address)
+        let tcp = tokio::net::TcpStream::connect((host.as_str(), port))
             .await
-            .map_err(|e| format!("connect {address}: {e}"))?;
-        stream
-            .write_all(request.as_bytes())
-            .await
-            .map_err(|e| format!("write: {e}"))?;
-        stream
-            .write_all(delivery.body.as_bytes())
-            .await
-            .map_err(|e| format!("write: {e}"))?;
-        let mut head = Vec::new();
-        let mut buf = [0u8; 512];
-        while !head.windows(2).any(|w| w == b"\r\n") && head.len() < 4096 {
-            let n = stream
-                .read(&mut buf)
+            .map_err(|e| format!("connect {host}:{port}: {e}"))?;
+        if https {
+            let name = rustls::pki_types::ServerName::try_from(host.clone())
+                .map_err(|e| format!("invalid TLS server name {host:?}: {e}"))?;
+            let stream = tokio_rustls::TlsConnector::from(tls.clone())
+                .connect(name, tcp)
                 .await
-                .map_err(|e| format!("read: {e}"))?;
-            if n == 0 {
-                break;
-            }
-            head.extend_from_slice(&buf[..n]);
-        }
-        let line = String::from_utf8_lossy(&head);
-        let status: u16 = line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| "no HTTP status line in the answer".to_string())?;
-        if (200..300).contains(&status) {
-            Ok(())
+                .map_err(|e| format!("TLS handshake with {host}:{port}: {e}"))?;
+            exchange(stream, request).await
         } else {
-            Err(format!("HTTP {status}"))
+            exchange(tcp, request).await
         }
     };
-    tokio::time::timeout(TIMEOUT, exchange)
+    let status = tokio::time::timeout(TIMEOUT, exchange)
         .await
-        .map_err(|_| format!("timed out after {} s", TIMEOUT.as_secs()))?
+        .map_err(|_| format!("timed out after {} s", TIMEOUT.as_secs()))??;
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(format!("HTTP {}", status.as_u16()))
+    }
+}
+
+/// One HTTP/1.1 request over an open connection; the answer's status.
+async fn exchange<S>(
+    stream: S,
+    request: hyper::Request<Full<Bytes>>,
+) -> Result<hyper::StatusCode, String>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .map_err(|e| format!("HTTP: {e}"))?;
+    // Drives the connection while the request is in flight; ended when this function returns
+    // or is dropped (time-out).
+    struct AbortOnDrop(tokio::task::JoinHandle<Result<(), hyper::Error>>);
+    impl Drop for AbortOnDrop {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    let _driver = AbortOnDrop(tokio::spawn(connection));
+    sender
+        .send_request(request)
+        .await
+        .map(|response| response.status())
+        .map_err(|e| format!("HTTP: {e}"))
 }
 
 /// GET /v1/webhooks/dead: deliveries given up on.
