@@ -23,6 +23,7 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use vigie_core::{Hash256, Label, VpdqFrame};
 
 /// Longest bank name, in bytes.
@@ -665,6 +666,9 @@ pub enum BankError {
         /// What is wrong.
         reason: String,
     },
+    /// The [`BankPersistence`] (a database) failed.
+    #[error("bank storage: {0}")]
+    Persistence(String),
 }
 
 fn label_names() -> String {
@@ -809,6 +813,45 @@ struct BankMeta {
     next_id: EntryId,
 }
 
+/// A bank's metadata, as kept by a [`BankPersistence`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BankInfo {
+    /// The bank's name.
+    pub name: String,
+    /// The label its matches carry.
+    pub label: Label,
+    /// Free description.
+    pub description: String,
+    /// When it was created (RFC 3339).
+    pub created: String,
+    /// The next id to give (ids are never reused).
+    pub next_id: EntryId,
+}
+
+/// A bank as read back from a [`BankPersistence`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredBank {
+    /// Its metadata.
+    pub info: BankInfo,
+    /// Its entries, in any order.
+    pub entries: Vec<Entry>,
+}
+
+/// Where a [`BankSet`] opened with [`BankSet::open_with`] keeps its banks (the server keeps
+/// them in its database). Banks opened with [`BankSet::open`] use their directory's files.
+///
+/// Every method is one durable change: when it returns `Ok`, the change is stored.
+pub trait BankPersistence: Send + Sync + fmt::Debug {
+    /// Every stored bank, with its entries.
+    fn load_banks(&self) -> Result<Vec<StoredBank>, BankError>;
+    /// Stores a new, empty bank; [`BankError::AlreadyExists`] when one has that name.
+    fn create_bank(&self, info: &BankInfo) -> Result<(), BankError>;
+    /// Replaces a bank's metadata and entries with these.
+    fn save_bank(&self, info: &BankInfo, entries: &[&Entry]) -> Result<(), BankError>;
+    /// Deletes a bank and its entries; [`BankError::NoSuchBank`] when there is none.
+    fn delete_bank(&self, name: &str) -> Result<(), BankError>;
+}
+
 /// Key for duplicate detection of the hash kinds (a video is keyed by a fingerprint).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum ValueKey {
@@ -850,6 +893,8 @@ pub struct Bank {
     video: VideoIndex,
     problems: Vec<LoadProblem>,
     backup_pending: bool,
+    /// Where changes are written; `None` means the files in `dir`.
+    backend: Option<Arc<dyn BankPersistence>>,
 }
 
 /// Outcome of adding one entry in memory.
@@ -923,6 +968,74 @@ impl Bank {
             video: VideoIndex::new(),
             problems: Vec::new(),
             backup_pending: false,
+            backend: None,
+        }
+    }
+
+    /// Builds a bank read back from a persistence: an entry that is invalid or repeats an id or
+    /// a value is skipped and listed in [`load_problems`](Self::load_problems).
+    fn from_stored(stored: StoredBank, backend: Arc<dyn BankPersistence>) -> Bank {
+        let StoredBank { info, mut entries } = stored;
+        let meta = BankMeta {
+            layout: LAYOUT_VERSION,
+            name: info.name,
+            label: info.label.as_str().to_string(),
+            description: info.description,
+            created: info.created,
+            next_id: info.next_id,
+        };
+        let place = PathBuf::from(format!("bank {}", meta.name));
+        let mut bank = Bank::empty(PathBuf::new(), meta, info.label);
+        bank.backend = Some(backend);
+        entries.sort_by_key(|e| e.id);
+        let mut pdq = Vec::new();
+        for entry in entries {
+            let problem = |reason: String| LoadProblem {
+                file: place.clone(),
+                line: None,
+                reason: format!("entry {}: {reason}", entry.id),
+            };
+            if let Err(e) = validate_entry(&entry) {
+                bank.problems.push(problem(e.to_string()));
+                continue;
+            }
+            if bank.entries.contains_key(&entry.id) {
+                bank.problems.push(problem("id appears twice".into()));
+                continue;
+            }
+            if let Some(existing) = bank.find_id(&entry.value) {
+                let reason = format!("same {} value as entry {existing}", entry.kind());
+                bank.problems.push(problem(reason));
+                continue;
+            }
+            if let (true, EntryValue::Pdq(h)) = (entry.enabled, &entry.value) {
+                pdq.push((entry.id, *h));
+            }
+            bank.insert_mem(entry, false);
+        }
+        bank.pdq = HammingIndex::build(pdq);
+        bank
+    }
+
+    /// The bank's metadata.
+    pub fn info(&self) -> BankInfo {
+        BankInfo {
+            name: self.meta.name.clone(),
+            label: self.label,
+            description: self.meta.description.clone(),
+            created: self.meta.created.clone(),
+            next_id: self.meta.next_id,
+        }
+    }
+
+    /// Writes the metadata only (the whole bank when it lives in a [`BankPersistence`]).
+    fn write_meta(&self) -> Result<(), BankError> {
+        match &self.backend {
+            Some(backend) => {
+                let entries: Vec<&Entry> = self.entries.values().collect();
+                backend.save_bank(&self.info(), &entries)
+            }
+            None => write_meta(&self.dir, &self.meta),
         }
     }
 
@@ -1037,7 +1150,7 @@ impl Bank {
         &self.meta.created
     }
 
-    /// The bank's directory.
+    /// The bank's directory (empty for a bank kept by a [`BankPersistence`]).
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -1273,11 +1386,12 @@ impl Bank {
     /// Changes the bank's label and writes it.
     pub fn set_label(&mut self, label: Label) -> Result<(), BankError> {
         let before = std::mem::replace(&mut self.meta.label, label.as_str().to_string());
-        if let Err(e) = write_meta(&self.dir, &self.meta) {
+        let before_label = std::mem::replace(&mut self.label, label);
+        if let Err(e) = self.write_meta() {
             self.meta.label = before;
+            self.label = before_label;
             return Err(e);
         }
-        self.label = label;
         Ok(())
     }
 
@@ -1290,7 +1404,7 @@ impl Bank {
             });
         }
         let before = std::mem::replace(&mut self.meta.description, description.to_string());
-        if let Err(e) = write_meta(&self.dir, &self.meta) {
+        if let Err(e) = self.write_meta() {
             self.meta.description = before;
             return Err(e);
         }
@@ -1299,6 +1413,9 @@ impl Bank {
 
     /// Writes `bank.json` and `entries.jsonl` (each through a temporary file and a rename).
     fn persist(&mut self) -> Result<(), BankError> {
+        if self.backend.is_some() {
+            return self.write_meta();
+        }
         let entries_path = self.dir.join(ENTRIES_FILE);
         if self.backup_pending {
             let backup = self.dir.join(format!(
@@ -1535,6 +1652,8 @@ pub struct BankSet {
     dir: PathBuf,
     banks: BTreeMap<String, Bank>,
     problems: Vec<LoadProblem>,
+    /// Where the banks live; `None` means the files in `dir`.
+    backend: Option<Arc<dyn BankPersistence>>,
 }
 
 impl BankSet {
@@ -1550,6 +1669,7 @@ impl BankSet {
             dir: dir.clone(),
             banks: BTreeMap::new(),
             problems: Vec::new(),
+            backend: None,
         };
         let mut subdirs = Vec::new();
         for item in fs::read_dir(&dir).map_err(io_err(&dir))? {
@@ -1594,7 +1714,42 @@ impl BankSet {
         Ok(set)
     }
 
-    /// The directory.
+    /// Opens every bank kept by `persistence` (a database) and builds their indexes; changes
+    /// are written back to it. [`dir`](Self::dir) is empty. A stored bank whose name or
+    /// entries are invalid is skipped and listed in [`load_problems`](Self::load_problems).
+    pub fn open_with(persistence: Arc<dyn BankPersistence>) -> Result<BankSet, BankError> {
+        let mut set = BankSet {
+            dir: PathBuf::new(),
+            banks: BTreeMap::new(),
+            problems: Vec::new(),
+            backend: Some(persistence.clone()),
+        };
+        for stored in persistence.load_banks()? {
+            let name = stored.info.name.clone();
+            if let Err(e) = validate_bank_name(&name) {
+                set.problems.push(LoadProblem {
+                    file: PathBuf::from(format!("bank {name}")),
+                    line: None,
+                    reason: format!("bank not loaded: {e}"),
+                });
+                continue;
+            }
+            let bank = Bank::from_stored(stored, persistence.clone());
+            set.problems.extend(bank.load_problems().iter().cloned());
+            set.banks.insert(name, bank);
+        }
+        Ok(set)
+    }
+
+    /// Opens the same banks again, from their files or their [`BankPersistence`].
+    pub fn reopen(&self) -> Result<BankSet, BankError> {
+        match &self.backend {
+            Some(backend) => BankSet::open_with(backend.clone()),
+            None => BankSet::open(&self.dir),
+        }
+    }
+
+    /// The directory (empty for a set opened with [`open_with`](Self::open_with)).
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -1615,7 +1770,29 @@ impl BankSet {
         if self.banks.contains_key(name) {
             return Err(BankError::AlreadyExists(name.to_string()));
         }
-        let bank = Bank::create(self.dir.join(name), name, label, description)?;
+        let bank = match &self.backend {
+            Some(backend) => {
+                if description.len() > MAX_DESCRIPTION_LEN {
+                    return Err(BankError::DescriptionTooLong {
+                        len: description.len(),
+                        limit: MAX_DESCRIPTION_LEN,
+                    });
+                }
+                let meta = BankMeta {
+                    layout: LAYOUT_VERSION,
+                    name: name.to_string(),
+                    label: label.as_str().to_string(),
+                    description: description.to_string(),
+                    created: now_rfc3339(),
+                    next_id: 1,
+                };
+                let mut bank = Bank::empty(PathBuf::new(), meta, label);
+                backend.create_bank(&bank.info())?;
+                bank.backend = Some(backend.clone());
+                bank
+            }
+            None => Bank::create(self.dir.join(name), name, label, description)?,
+        };
         Ok(self.banks.entry(name.to_string()).or_insert(bank))
     }
 
@@ -1625,6 +1802,11 @@ impl BankSet {
             .banks
             .get(name)
             .ok_or_else(|| BankError::NoSuchBank(name.to_string()))?;
+        if let Some(backend) = &self.backend {
+            backend.delete_bank(name)?;
+            self.banks.remove(name);
+            return Ok(());
+        }
         // Rename first so that a half-deleted bank is never opened.
         let trash = self
             .dir

@@ -5,7 +5,9 @@
 //!
 //! A [`Bank`] is a named list of hashes (PDQ, MD5, SHA-256, vPDQ) carrying one of Vigie's labels,
 //! stored as files in its own directory; a [`BankSet`] opens every bank of a directory and
-//! answers a query across them ([`BankSet::match_pdq`], [`BankSet::match_md5`]...). Hash lists
+//! answers a query across them ([`BankSet::match_pdq`], [`BankSet::match_md5`]...). A set opened
+//! with [`BankSet::open_with`] keeps its banks in a [`BankPersistence`] instead (the server's
+//! SQLite store). Hash lists
 //! are imported and exported in the ThreatExchange, HMA and python-threatexchange formats and
 //! in JSON Lines ([`Format`]). `docs/hash-banks.md` documents the files and formats for users.
 #![deny(missing_docs)]
@@ -16,10 +18,11 @@ mod hamming;
 mod video;
 
 pub use bank::{
-    now_rfc3339, parse_label, validate_bank_name, Bank, BankError, BankMatch, BankSet, Entry,
-    EntryError, EntryKind, EntryValue, HexError, LoadProblem, Md5Digest, NewEntry, Sha256Digest,
-    VideoScores, BANK_FILE, ENTRIES_FILE, LAYOUT_VERSION, MAX_ADDED_LEN, MAX_BANK_NAME_LEN,
-    MAX_DESCRIPTION_LEN, MAX_NOTE_LEN, MAX_SOURCE_LEN, MAX_TAGS, MAX_TAG_LEN, MAX_VPDQ_FRAMES,
+    now_rfc3339, parse_label, validate_bank_name, Bank, BankError, BankInfo, BankMatch,
+    BankPersistence, BankSet, Entry, EntryError, EntryKind, EntryValue, HexError, LoadProblem,
+    Md5Digest, NewEntry, Sha256Digest, StoredBank, VideoScores, BANK_FILE, ENTRIES_FILE,
+    LAYOUT_VERSION, MAX_ADDED_LEN, MAX_BANK_NAME_LEN, MAX_DESCRIPTION_LEN, MAX_NOTE_LEN,
+    MAX_SOURCE_LEN, MAX_TAGS, MAX_TAG_LEN, MAX_VPDQ_FRAMES,
 };
 pub use exchange::{
     detect_format, vpdq_from_text, vpdq_to_text, ExportError, ExportOptions, Format, ImportError,

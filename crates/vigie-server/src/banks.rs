@@ -1,8 +1,8 @@
 //! `/v1/banks`: list, create, add and remove entries, import and export hash lists (`admin`).
 //!
-//! Banks live on disk (`docs/hash-banks.md`), in `--banks DIR` or `DATA/banks`. A change is
-//! written atomically, then the engine is rebuilt with the new banks and swapped in: lookups
-//! and items see the change from the next request on.
+//! Banks live in the store's database (file banks of `--banks DIR` or `DATA/banks` are imported
+//! once, at start). A change is one transaction, then the engine is rebuilt with the new banks
+//! and swapped in: lookups and items see the change from the next request on.
 
 use crate::api::blocking;
 use crate::auth::Scope;

@@ -28,7 +28,8 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// Folder holding the SQLite database (`vigie.db`, WAL mode).
     pub data: PathBuf,
-    /// Hash-bank folder (`docs/hash-banks.md`); `None` uses `DATA/banks` when it exists.
+    /// Folder of file banks (`docs/hash-banks.md`), imported once into a database that never
+    /// held a bank; `None` uses `DATA/banks` when it exists.
     pub banks: Option<PathBuf>,
     /// Largest request body, in bytes (413 above).
     pub body_limit: usize,
@@ -84,7 +85,7 @@ pub struct ServeArgs {
     /// Data folder holding the SQLite database [env: VIGIE_DATA] [default: ./vigie-data].
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
-    /// Hash-bank folder [env: VIGIE_BANKS] [default: DATA/banks if it exists].
+    /// File banks to import once into the database [env: VIGIE_BANKS] [default: DATA/banks if it exists].
     #[arg(long, value_name = "DIR")]
     pub banks: Option<PathBuf>,
     /// Largest request body in bytes [env: VIGIE_BODY_LIMIT] [default: 16777216].
@@ -120,7 +121,7 @@ Configuration: built-in defaults < TOML file (--config) < environment < flags.
 Environment variables:
   VIGIE_LISTEN               address to listen on (127.0.0.1:8080)
   VIGIE_DATA                 data folder with the SQLite database (./vigie-data)
-  VIGIE_BANKS                hash-bank folder (DATA/banks if it exists)
+  VIGIE_BANKS                file banks imported once (DATA/banks if it exists)
   VIGIE_BODY_LIMIT           largest request body in bytes (16777216)
   VIGIE_BATCH_LIMIT          most items per batch request (1000)
   VIGIE_MEDIA_LIMIT          largest uploaded media file in bytes (8388608)

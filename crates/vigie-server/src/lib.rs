@@ -40,6 +40,8 @@ struct Inner {
     engine: std::sync::RwLock<Arc<Engine>>,
     bank_set: std::sync::Mutex<Option<vigie_index::BankSet>>,
     store: Arc<dyn Store>,
+    /// The same database, holding the hash banks.
+    bank_store: Arc<dyn vigie_index::BankPersistence>,
     config: ServerConfig,
     metrics: metrics::Metrics,
     limiter: ratelimit::RateLimiter,
@@ -62,32 +64,45 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     /// Opens the store under `config.data` (creating it and running migrations), loads the
-    /// embedded engine and the hash banks.
+    /// embedded engine and the hash banks (kept in the store; file banks in `--banks DIR` or
+    /// `DATA/banks` are imported once, into a database that never held banks).
     pub fn open(config: ServerConfig) -> anyhow::Result<AppState> {
+        let store = open_sqlite(&config)?;
+        import_file_banks(&config, &store)?;
         let mut engine = Engine::embedded().context("loading the embedded engine data")?;
-        if let Some(dir) = config.banks_dir() {
-            let banks = vigie_index::BankSet::open(&dir)
-                .with_context(|| format!("opening the hash banks in {}", dir.display()))?;
+        let banks = vigie_index::BankSet::open_with(store.clone())
+            .context("opening the hash banks in the database")?;
+        for problem in banks.load_problems() {
+            eprintln!("vigie: hash banks: {problem}");
+        }
+        if !banks.is_empty() {
             engine = engine.with_banks(Arc::new(banks));
         }
-        AppState::with_engine(config, Arc::new(engine))
+        Ok(AppState::from_parts(config, Arc::new(engine), store))
     }
 
     /// Like [`AppState::open`] with an engine already loaded (tests share one).
     pub fn with_engine(config: ServerConfig, engine: Arc<Engine>) -> anyhow::Result<AppState> {
-        let store = open_store(&config)?;
+        let store = open_sqlite(&config)?;
+        import_file_banks(&config, &store)?;
+        Ok(AppState::from_parts(config, engine, store))
+    }
+
+    fn from_parts(config: ServerConfig, engine: Arc<Engine>, sqlite: Arc<SqliteStore>) -> AppState {
+        let store: Arc<dyn Store> = sqlite.clone();
         let limiter = ratelimit::RateLimiter::new(config.rate_per_second, config.rate_burst);
-        Ok(AppState {
+        AppState {
             inner: Arc::new(Inner {
                 engine: std::sync::RwLock::new(engine),
                 bank_set: std::sync::Mutex::new(None),
                 store,
+                bank_store: sqlite,
                 config,
                 metrics: metrics::Metrics::default(),
                 limiter,
                 token_cache: Default::default(),
             }),
-        })
+        }
     }
 
     /// Revokes a token and forgets it at once (a token revoked by another process, such as
@@ -107,7 +122,7 @@ impl AppState {
             .clone()
     }
 
-    /// The writable bank set (opened on first use, in `--banks DIR` or `DATA/banks`).
+    /// The writable bank set (opened from the store on first use).
     pub fn bank_set(
         &self,
     ) -> anyhow::Result<std::sync::MutexGuard<'_, Option<vigie_index::BankSet>>> {
@@ -117,25 +132,16 @@ impl AppState {
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         if guard.is_none() {
-            let dir = self
-                .inner
-                .config
-                .banks
-                .clone()
-                .unwrap_or_else(|| self.inner.config.data.join("banks"));
-            std::fs::create_dir_all(&dir)
-                .with_context(|| format!("creating the bank folder {}", dir.display()))?;
-            let set = vigie_index::BankSet::open(&dir)
-                .with_context(|| format!("opening the hash banks in {}", dir.display()))?;
+            let set = vigie_index::BankSet::open_with(self.inner.bank_store.clone())
+                .context("opening the hash banks in the database")?;
             *guard = Some(set);
         }
         Ok(guard)
     }
 
-    /// Rebuilds the engine over the banks on disk in `set`'s folder and swaps it in.
+    /// Rebuilds the engine over the banks as stored (`set` reopened) and swaps it in.
     pub fn reload_banks(&self, set: &vigie_index::BankSet) -> anyhow::Result<()> {
-        let banks = vigie_index::BankSet::open(set.dir())
-            .with_context(|| format!("reopening the hash banks in {}", set.dir().display()))?;
+        let banks = set.reopen().context("reopening the hash banks")?;
         let engine = Engine::embedded()
             .context("loading the embedded engine data")?
             .with_banks(Arc::new(banks));
@@ -335,6 +341,10 @@ pub fn verify_audit(data_dir: &Path) -> anyhow::Result<vigie_store::AuditReport>
 
 /// Opens (creating, migrating) the SQLite store under `config.data`.
 pub fn open_store(config: &ServerConfig) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(open_sqlite(config)?)
+}
+
+fn open_sqlite(config: &ServerConfig) -> anyhow::Result<Arc<SqliteStore>> {
     let options = StoreOptions {
         retention: RetentionPolicy {
             item_text_days: config.text_retention_days,
@@ -346,4 +356,44 @@ pub fn open_store(config: &ServerConfig) -> anyhow::Result<Arc<dyn Store>> {
     let store = SqliteStore::open(&config.data, options)
         .with_context(|| format!("opening the store in {}", config.data.display()))?;
     Ok(Arc::new(store))
+}
+
+/// Copies the file banks of `--banks DIR` or `DATA/banks` into the store, once: only when the
+/// store has never held a bank. The files are left as they are and no longer read.
+fn import_file_banks(config: &ServerConfig, store: &SqliteStore) -> anyhow::Result<()> {
+    use vigie_index::BankPersistence;
+    let Some(dir) = config.banks_dir().filter(|dir| dir.is_dir()) else {
+        return Ok(());
+    };
+    if store
+        .has_bank_history()
+        .context("looking for hash banks in the store")?
+    {
+        return Ok(());
+    }
+    let files = vigie_index::BankSet::open(&dir)
+        .with_context(|| format!("opening the file banks in {}", dir.display()))?;
+    for problem in files.load_problems() {
+        eprintln!("vigie: file banks: {problem}");
+    }
+    if files.is_empty() {
+        return Ok(());
+    }
+    let mut entries = 0;
+    for bank in files.banks() {
+        let info = bank.info();
+        let list: Vec<&vigie_index::Entry> = bank.entries().collect();
+        entries += list.len();
+        store
+            .create_bank(&info)
+            .and_then(|()| store.save_bank(&info, &list))
+            .with_context(|| format!("importing bank {} into the store", info.name))?;
+    }
+    eprintln!(
+        "vigie: imported {} hash bank(s), {entries} entries, from {} into the database; \
+         the server now keeps its banks there and no longer reads these files",
+        files.len(),
+        dir.display()
+    );
+    Ok(())
 }

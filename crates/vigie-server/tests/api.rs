@@ -1265,3 +1265,107 @@ fn serve_runs_the_whole_server() {
     assert!(answer.contains("\"ready\""), "{answer}");
     assert!(dir.path().join("data").join("vigie.db").exists());
 }
+
+#[tokio::test]
+async fn banks_live_in_the_store_and_survive_a_restart() {
+    const PDQ: &str = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22";
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    // An existing deployment keeps file banks in DATA/banks.
+    {
+        let mut set = vigie_index::BankSet::open(data.join("banks")).unwrap();
+        set.create_bank(
+            "legacy",
+            vigie_core::Label::SmugglingAdvertisement,
+            "file bank",
+        )
+        .unwrap()
+        .add(vigie_index::NewEntry::new(
+            vigie_index::EntryValue::parse(
+                vigie_index::EntryKind::Md5,
+                "0123456789abcdef0123456789abcdef",
+            )
+            .unwrap(),
+            "test:file",
+        ))
+        .unwrap();
+    }
+    let config = ServerConfig {
+        data: data.clone(),
+        rate_per_second: 0.0,
+        ..ServerConfig::default()
+    };
+
+    // First start: the file banks are imported into the database.
+    let state = AppState::with_engine(config.clone(), engine()).unwrap();
+    let admin = state
+        .store()
+        .create_token("ops", &[Scope::Admin], false)
+        .unwrap();
+    let ingest = state
+        .store()
+        .create_token("platform", &[Scope::Ingest], false)
+        .unwrap();
+    let app = vigie_server::router(state.clone());
+    let created = post_json(
+        &app,
+        "/v1/banks",
+        Some(&admin),
+        &json!({"name": "ransom-media", "label": "extortion.ransom"}),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    let added = post_json(
+        &app,
+        "/v1/banks/ransom-media/entries",
+        Some(&admin),
+        &json!({"kind": "pdq", "value": PDQ, "source": "ngo:test"}),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.text());
+    drop(app);
+    drop(state);
+
+    // The files are no longer read: removing them changes nothing.
+    std::fs::remove_dir_all(data.join("banks")).unwrap();
+
+    // Restart on the same data directory: both banks are there and match.
+    let state = AppState::open(config.clone()).unwrap();
+    let app = vigie_server::router(state.clone());
+    let listed = get(&app, "/v1/banks", Some(&admin)).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text());
+    let banks = listed.json()["banks"].as_array().unwrap().clone();
+    let names: Vec<&str> = banks.iter().map(|b| b["name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["legacy", "ransom-media"]);
+    assert!(banks.iter().all(|b| b["size"] == 1), "{banks:?}");
+    let lookup = get(
+        &app,
+        &format!("/m/lookup?signal_type=pdq&signal={PDQ}"),
+        Some(&ingest),
+    )
+    .await;
+    assert_eq!(lookup.status, StatusCode::OK, "{}", lookup.text());
+    assert_eq!(lookup.json()["ransom-media"].as_array().unwrap().len(), 1);
+
+    // A bank deleted from the database is not imported again from files left behind.
+    {
+        let mut guard = state.bank_set().unwrap();
+        guard.as_mut().unwrap().delete_bank("legacy").unwrap();
+    }
+    drop(app);
+    drop(state);
+    {
+        let mut set = vigie_index::BankSet::open(data.join("banks")).unwrap();
+        set.create_bank("stale", vigie_core::Label::SmugglingAdvertisement, "")
+            .unwrap();
+    }
+    let state = AppState::with_engine(config, engine()).unwrap();
+    let guard = state.bank_set().unwrap();
+    let names: Vec<String> = guard
+        .as_ref()
+        .unwrap()
+        .banks()
+        .map(|b| b.name().to_string())
+        .collect();
+    assert_eq!(names, vec!["ransom-media"]);
+}

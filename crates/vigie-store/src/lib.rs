@@ -4,7 +4,8 @@
 //! needs (id, kind, author id, language, media hashes, and the text only while the
 //! [`RetentionPolicy`] allows), the decision itself, the review [`Case`]s the decision opened and
 //! their history, the training labels reviewers produce, extracted entities (to find other items
-//! sharing a phone number), strikes per author, API tokens (hashed), the webhook outbox and an
+//! sharing a phone number), strikes per author, API tokens (hashed), the hash banks (as
+//! [`vigie_index::BankPersistence`]), the webhook outbox and an
 //! append-only, hash-chained audit log ([`Store::verify_audit`]).
 //!
 //! [`SqliteStore`] is today's implementation: one SQLite file `vigie.db` in a data directory, WAL
@@ -43,6 +44,7 @@
 #![deny(missing_docs)]
 
 mod audit;
+mod banks;
 mod clock;
 mod error;
 mod schema;

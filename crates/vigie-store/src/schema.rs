@@ -4,7 +4,7 @@ use crate::StoreError;
 use rusqlite::Connection;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Migration `n` (1-based) takes the schema from version `n - 1` to `n`.
 const MIGRATIONS: &[&str] = &[
@@ -124,6 +124,29 @@ CREATE TABLE webhook_outbox (
     updated_at      INTEGER NOT NULL
 );
 CREATE INDEX webhook_outbox_due ON webhook_outbox (status, next_attempt_at, id);
+"#,
+    // 2: the hash banks (before, the server kept them as files).
+    r#"
+CREATE TABLE banks (
+    name        TEXT PRIMARY KEY,
+    label       TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    created     TEXT NOT NULL,
+    next_id     INTEGER NOT NULL
+);
+
+CREATE TABLE bank_entries (
+    bank    TEXT NOT NULL REFERENCES banks (name),
+    id      INTEGER NOT NULL,
+    kind    TEXT NOT NULL,
+    value   TEXT NOT NULL,
+    source  TEXT NOT NULL,
+    tags    TEXT NOT NULL DEFAULT '[]',
+    added   TEXT NOT NULL,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    note    TEXT,
+    PRIMARY KEY (bank, id)
+) WITHOUT ROWID;
 "#,
 ];
 

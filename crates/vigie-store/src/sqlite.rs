@@ -111,7 +111,7 @@ impl SqliteStore {
     }
 
     /// Runs `f` on a reader connection (a free one if there is, else waits for one).
-    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
         let n_readers = self.readers.len();
         for offset in 0..n_readers {
@@ -125,7 +125,7 @@ impl SqliteStore {
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction on the writer and commits; `f` gets the
     /// time the transaction started.
-    fn write<T>(
+    pub(crate) fn write<T>(
         &self,
         what: &str,
         f: impl FnOnce(&Transaction<'_>, Timestamp) -> Result<T>,
@@ -460,7 +460,7 @@ fn media_hashes(item: &Item) -> Value {
 }
 
 /// Appends one audit entry inside `transaction`.
-fn append_audit_in(
+pub(crate) fn append_audit_in(
     transaction: &Connection,
     at: Timestamp,
     actor: &str,
