@@ -413,18 +413,17 @@ pub fn hash_photo(bytes: &[u8], limit: usize) -> Result<vigie_media::pdq::Pdq, A
         max_alloc: 256 << 20,
         ..vigie_media::decode::DecodeLimits::default()
     };
-    let image = vigie_media::decode::decode(bytes, &limits).map_err(|e| {
+    let image = vigie_media::hash_image(bytes, &limits).map_err(|e| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "undecodable_media",
             format!("cannot decode the image: {e}"),
         )
     })?;
-    Ok(vigie_media::pdq::hash_rgb(
-        image.width,
-        image.height,
-        &image.pixels,
-    ))
+    Ok(vigie_media::pdq::Pdq {
+        hash: image.pdq.hashes[0],
+        quality: image.pdq.quality,
+    })
 }
 
 /// GET /h/hash?url=: refused, the server fetches nothing.

@@ -3,10 +3,10 @@
 use std::path::{Path, PathBuf};
 
 use vigie_core::{Item, VpdqFrame};
-use vigie_media::decode::{decode, DecodeError, DecodeLimits, RgbImage};
+use vigie_media::decode::{DecodeError, DecodeLimits};
 use vigie_media::digest::{digests, Digests};
-use vigie_media::pdq::{self, PdqDihedral};
 use vigie_media::vpdq::{self, VpdqOptions};
+use vigie_media::{hash_image, ImageHashes};
 
 /// File extensions read as video (hashed with vPDQ through ffmpeg).
 const VIDEO_EXTENSIONS: [&str; 10] = [
@@ -23,11 +23,8 @@ pub struct Hashed {
 
 /// An image's or a video's perceptual hashes.
 pub enum Content {
-    /// A decoded image and its 8 dihedral PDQ hashes (`hashes[0]` is the plain one).
-    Image {
-        image: RgbImage,
-        pdq: Box<PdqDihedral>,
-    },
+    /// An image: its format, size and 8 dihedral PDQ hashes.
+    Image(Box<ImageHashes>),
     /// A video's hashed frames.
     Video { frames: Vec<VpdqFrame> },
 }
@@ -65,14 +62,10 @@ pub fn hash_file(
         .to_string());
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    let image = decode(&bytes, limits).map_err(|e| e.to_string())?;
-    let pdq = pdq::hash_rgb_dihedral(image.width, image.height, &image.pixels);
+    let image = hash_image(&bytes, limits).map_err(|e| e.to_string())?;
     Ok(Hashed {
         digests: digests(&bytes),
-        content: Content::Image {
-            image,
-            pdq: Box::new(pdq),
-        },
+        content: Content::Image(Box::new(image)),
     })
 }
 
@@ -110,9 +103,9 @@ pub fn prepare(item: &Item, root: &Path) -> (Option<Item>, Vec<String>) {
                 media.md5 = Some(h.digests.md5);
                 media.sha256 = Some(h.digests.sha256);
                 match h.content {
-                    Content::Image { pdq, .. } => {
-                        media.pdq = Some(pdq.hashes[0]);
-                        media.quality = Some(pdq.quality);
+                    Content::Image(image) => {
+                        media.pdq = Some(image.pdq.hashes[0]);
+                        media.quality = Some(image.pdq.quality);
                     }
                     Content::Video { frames } => media.vpdq = frames,
                 }

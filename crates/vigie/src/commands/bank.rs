@@ -59,7 +59,8 @@ pub fn run(command: BankCommand) -> anyhow::Result<Status> {
                 match media::hash_file(f, &DecodeLimits::default(), &VpdqOptions::default()) {
                     Ok(h) => {
                         let perceptual = match h.content {
-                            Content::Image { pdq, .. } => {
+                            Content::Image(image) => {
+                                let pdq = image.pdq;
                                 if pdq.quality < vigie_media::pdq::MIN_USEFUL_QUALITY {
                                     eprintln!("vigie: {}: PDQ quality {} is low: the hash may match unrelated images", f.display(), pdq.quality);
                                 }
@@ -264,7 +265,8 @@ fn match_one(
     let mut matches = set.match_sha256(&hashed.digests.sha256)?;
     matches.extend(set.match_md5(&hashed.digests.md5)?);
     match hashed.content {
-        Content::Image { pdq, .. } => {
+        Content::Image(image) => {
+            let pdq = image.pdq;
             let queries = if dihedral {
                 &pdq.hashes[..]
             } else {

@@ -65,7 +65,8 @@ fn hash_file(path: &Path, args: &HashArgs, limits: &DecodeLimits) -> Result<Valu
     };
     let hashed = media::hash_file(path, limits, &video)?;
     match hashed.content {
-        Content::Image { image, pdq: d } => {
+        Content::Image(image) => {
+            let d = image.pdq;
             map.insert("type".into(), "image".into());
             map.insert("format".into(), image.format.into());
             map.insert("width".into(), image.width.into());
