@@ -1,6 +1,8 @@
 //! The API as a client sees it, in process: the router over a temporary store, called with
 //! `tower::ServiceExt::oneshot`. Content is invented, in several languages.
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use axum::Router;
@@ -1103,38 +1105,14 @@ async fn receiver(
     String,
     tokio::sync::mpsc::UnboundedReceiver<(String, String)>,
 ) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
         while let Ok((mut stream, _)) = listener.accept().await {
-            let mut data = Vec::new();
-            let mut buf = [0u8; 4096];
-            loop {
-                let n = stream.read(&mut buf).await.unwrap_or(0);
-                if n == 0 {
-                    break;
-                }
-                data.extend_from_slice(&buf[..n]);
-                let text = String::from_utf8_lossy(&data).to_string();
-                if let Some(end) = text.find("\r\n\r\n") {
-                    let length: usize = text[..end]
-                        .lines()
-                        .find_map(|l| {
-                            l.to_ascii_lowercase()
-                                .strip_prefix("content-length:")
-                                .map(|v| v.trim().parse().unwrap())
-                        })
-                        .unwrap_or(0);
-                    if data.len() >= end + 4 + length {
-                        let head = text[..end].to_string();
-                        let body =
-                            String::from_utf8_lossy(&data[end + 4..end + 4 + length]).to_string();
-                        let _ = tx.send((head, body));
-                        break;
-                    }
-                }
+            if let Some(request) = common::read_request(&mut stream).await {
+                let _ = tx.send(request);
             }
             let reply =
                 format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");

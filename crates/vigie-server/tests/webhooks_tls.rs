@@ -2,13 +2,15 @@
 //! made here (rcgen): delivered and signed when `webhook_ca_file` names the CA, refused with a
 //! certificate error when it does not. Content is invented.
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use serde_json::json;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tower::ServiceExt;
 use vigie_engine::Engine;
@@ -85,32 +87,8 @@ async fn https_receiver(pki: &Pki, status: u16) -> (String, UnboundedReceiver<(S
             let Ok(mut stream) = acceptor.accept(tcp).await else {
                 continue;
             };
-            let mut data = Vec::new();
-            let mut buf = [0u8; 4096];
-            loop {
-                let n = stream.read(&mut buf).await.unwrap_or(0);
-                if n == 0 {
-                    break;
-                }
-                data.extend_from_slice(&buf[..n]);
-                let text = String::from_utf8_lossy(&data).to_string();
-                if let Some(end) = text.find("\r\n\r\n") {
-                    let length: usize = text[..end]
-                        .lines()
-                        .find_map(|l| {
-                            l.to_ascii_lowercase()
-                                .strip_prefix("content-length:")
-                                .map(|v| v.trim().parse().unwrap())
-                        })
-                        .unwrap_or(0);
-                    if data.len() >= end + 4 + length {
-                        let head = text[..end].to_string();
-                        let body =
-                            String::from_utf8_lossy(&data[end + 4..end + 4 + length]).to_string();
-                        let _ = tx.send((head, body));
-                        break;
-                    }
-                }
+            if let Some(request) = common::read_request(&mut stream).await {
+                let _ = tx.send(request);
             }
             let reply = format!(
                 "HTTP/1.1 {status} X\r\nLocation: https://127.0.0.1:1/elsewhere\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
