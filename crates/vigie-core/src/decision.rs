@@ -123,6 +123,9 @@ pub enum ActionType {
     ClusterNetwork,
     /// Share the media hashes with partner hash banks.
     ShareHash,
+    /// Put back content an earlier decision removed or restricted (a reviewer overturned it,
+    /// on review or on appeal).
+    Restore,
 }
 
 impl ActionType {
@@ -144,6 +147,7 @@ impl ActionType {
             ActionType::WarnViewers => "warn_viewers",
             ActionType::ClusterNetwork => "cluster_network",
             ActionType::ShareHash => "share_hash",
+            ActionType::Restore => "restore",
         }
     }
 

@@ -32,6 +32,7 @@ use vigie_core::{
 };
 use vigie_model::{EvidenceScorer, ScoreInput, Scored, Scorer};
 use vigie_policy::notices::{Fill, Notices};
+pub use vigie_policy::ReviewInput;
 use vigie_policy::{Policy, PolicyInput};
 use vigie_text::{Analysis, Analyzer, Hints};
 
@@ -341,14 +342,69 @@ impl Engine {
         item: &Item,
         detected: &str,
     ) {
+        self.render_notices_as(actions, reasons, item, detected, true);
+    }
+
+    fn render_notices_as(
+        &self,
+        actions: &mut [Action],
+        reasons: &[Reason],
+        item: &Item,
+        detected: &str,
+        automated: bool,
+    ) {
         let facts = notice_facts(reasons, self.scorer.version());
         for action in actions.iter_mut() {
             let Some(template) = &action.template else {
                 continue;
             };
             let requested = action.lang.as_deref().unwrap_or("en");
-            action.notice =
-                self.render_with(template, requested, detected, &facts, item.author_country());
+            let fill = Fill {
+                facts: &facts,
+                country: item.author_country(),
+                automated,
+            };
+            action.notice = self.notices.render(template, &[requested, detected], fill);
+        }
+    }
+
+    /// The decision a reviewer's confirm or overturn produces for an item already decided:
+    /// the policy's `[[reviewed]]` actions for the labels the reviewer stands behind (with
+    /// `restore` when an earlier removal is no longer warranted), notices written as decided by
+    /// a person, `automated: false`. The facts of the decision under review are kept in its
+    /// reasons, after the reviewer's own.
+    pub fn review_decision(
+        &self,
+        item: &Item,
+        prior: &Decision,
+        review: ReviewInput<'_>,
+    ) -> Decision {
+        let mut outcome = self.policy.review_outcome(review);
+        let detected = prior.lang.clone().unwrap_or_else(|| "und".to_string());
+        let mut reasons = outcome.reasons;
+        reasons.extend(
+            prior
+                .reasons
+                .iter()
+                .filter(|r| !r.rule.starts_with("reviewed."))
+                .cloned(),
+        );
+        self.render_notices_as(&mut outcome.actions, &reasons, item, &detected, false);
+        Decision {
+            id: item.id.clone(),
+            verdict: outcome.verdict,
+            severity: outcome.severity,
+            labels: outcome.labels,
+            actions: outcome.actions,
+            reasons,
+            entities: prior.entities.clone(),
+            shadow_actions: Vec::new(),
+            shadow_rules: Vec::new(),
+            lang: prior.lang.clone(),
+            automated: false,
+            policy_version: self.policy.version().to_string(),
+            model_version: prior.model_version.clone(),
+            warnings: Vec::new(),
         }
     }
 

@@ -1,7 +1,7 @@
 //! Policy: the only place where evidence becomes actions.
 //!
 //! A policy is a directory of data (`data/policy/default/`): `policy.toml` (version,
-//! description) and `rules/*.toml`. Each rule has a name, a description, a condition in CEL
+//! description, and what a reviewer's decision does: [`reviewed`]) and `rules/*.toml`. Each rule has a name, a description, a condition in CEL
 //! over named signals ([`signals`]: scores per label, lexicon categories, entity counts, places,
 //! item kind, language, author strikes), the labels and severity it asserts, the actions it
 //! proposes, a reason template, a legal ground, and a mode: `enforce`, or `shadow` (evaluated
@@ -23,9 +23,11 @@
 
 pub mod cel;
 pub mod notices;
+pub mod reviewed;
 pub mod signals;
 
 use cel::Condition;
+pub use reviewed::{ReviewInput, Reviewed};
 use serde::Deserialize;
 use signals::{Schema, Signals};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -154,6 +156,8 @@ struct PolicyHeader {
     version: String,
     #[serde(default)]
     description: String,
+    #[serde(default)]
+    reviewed: Vec<reviewed::ReviewedSpec>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -169,6 +173,7 @@ pub struct Policy {
     version: String,
     description: String,
     rules: Vec<Rule>,
+    reviewed: Vec<Reviewed>,
     schema: Schema,
     errors: AtomicU64,
 }
@@ -261,6 +266,7 @@ impl Policy {
         Ok(Policy {
             version: header.version,
             description: header.description,
+            reviewed: reviewed::compile(header.reviewed)?,
             rules,
             schema,
             errors: AtomicU64::new(0),
@@ -280,6 +286,16 @@ impl Policy {
     /// The rules, in load order.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// What a human-confirmed label entails (`[[reviewed]]` in `policy.toml`).
+    pub fn reviewed(&self) -> &[Reviewed] {
+        &self.reviewed
+    }
+
+    /// The decision a reviewer's confirm or overturn produces (see [`reviewed`]).
+    pub fn review_outcome(&self, input: ReviewInput<'_>) -> Outcome {
+        reviewed::decide(&self.reviewed, input)
     }
 
     /// The signal schema the rules were checked against.
