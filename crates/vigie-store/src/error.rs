@@ -90,6 +90,19 @@ pub enum StoreError {
         /// The case id.
         id: i64,
     },
+    /// The reviewer who made a decision may not decide its appeal.
+    #[error(
+        "case {id} is an appeal of a decision {reviewer} made: a different reviewer decides it"
+    )]
+    SameReviewer {
+        /// The case id.
+        id: i64,
+        /// The reviewer.
+        reviewer: String,
+    },
+    /// Something already exists (an appeal of this item).
+    #[error("{0}")]
+    Conflict(String),
     /// The decision's id is not the item's id.
     #[error("decision id {decision_id:?} does not match item id {item_id:?}")]
     IdMismatch {

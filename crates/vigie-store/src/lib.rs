@@ -59,7 +59,7 @@ use vigie_core::{Decision, Item, Label, Priority};
 pub use audit::{AuditEntry, AuditError, AuditReport};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::StoreError;
-pub use schema::SCHEMA_VERSION;
+pub use schema::{migrate_to, SCHEMA_VERSION};
 pub use sqlite::{SqliteStore, DB_FILE};
 pub use token::{Scope, ScopeError, TOKEN_PREFIX};
 pub use webhook::{hmac_sha256_hex, retry_delay, Delivery, DeliveryStatus, Retry};
@@ -261,7 +261,28 @@ pub struct Case {
     pub opened_at: Timestamp,
     /// When it last changed.
     pub updated_at: Timestamp,
+    /// For an appeal (queue `appeal`): the review case whose decision is appealed, if the
+    /// decision went through one (else the automated decision itself is appealed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appeal_of: Option<i64>,
+    /// For an appeal: the author's grounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appeal_reason: Option<String>,
+    /// For an appeal: the reviewer who made the appealed decision; someone else decides the
+    /// appeal ([`StoreError::SameReviewer`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_reviewer: Option<String>,
 }
+
+impl Case {
+    /// Whether this case is an author's appeal.
+    pub fn is_appeal(&self) -> bool {
+        self.queue == APPEAL_QUEUE
+    }
+}
+
+/// The queue appeals wait in.
+pub const APPEAL_QUEUE: &str = "appeal";
 
 /// A case with what a reviewer needs to decide it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -379,6 +400,102 @@ pub struct PurgeReport {
     pub items_deleted: u64,
 }
 
+/// A reviewer's console session, as created: the secret goes in an HttpOnly cookie (only its
+/// SHA-256 is stored), the CSRF token in every form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSession {
+    /// The cookie value (`vgs_` + 64 hex digits).
+    pub secret: String,
+    /// The token each form sends back (64 hex digits).
+    pub csrf: String,
+    /// When it stops working.
+    pub expires_at: Timestamp,
+}
+
+/// A live console session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The reviewer's token (live: a revoked token ends its sessions).
+    pub token: TokenInfo,
+    /// The session's CSRF token.
+    pub csrf: String,
+    /// When it stops working.
+    pub expires_at: Timestamp,
+}
+
+/// A reviewer's own settings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewerSettings {
+    /// Show graphic media unblurred by default (off by default: reviewer wellbeing).
+    pub reveal_media: bool,
+}
+
+/// One queue of waiting cases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueSummary {
+    /// The queue (`extortion.ransom`, `appeal`, `general`...).
+    pub queue: String,
+    /// Cases waiting (open or escalated).
+    pub waiting: u64,
+    /// Of which escalated.
+    pub escalated: u64,
+    /// The highest priority waiting.
+    pub top_priority: Priority,
+    /// When the oldest waiting case was opened.
+    pub oldest_opened_at: Timestamp,
+}
+
+/// An item in a list (search results, an author's history, linked items).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemSummary {
+    /// The platform's id.
+    pub id: String,
+    /// Kind, if given.
+    pub kind: Option<String>,
+    /// Author's account id, if given.
+    pub author_id: Option<String>,
+    /// Language.
+    pub lang: Option<String>,
+    /// The text, while retention keeps it.
+    pub text: Option<String>,
+    /// `allow`, `review` or `action` (the current decision).
+    pub verdict: String,
+    /// The current decision's severity.
+    pub severity: String,
+    /// The current decision's top label.
+    pub label: Option<Label>,
+    /// Whether a person made the current decision.
+    pub reviewed: bool,
+    /// When it was received.
+    pub received_at: Timestamp,
+    /// Its review case, if any.
+    pub case_id: Option<i64>,
+}
+
+/// What to search items by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemQuery {
+    /// A phone number (spaces, dashes, dots and a leading `00` are ignored) in any entity.
+    Phone(String),
+    /// A handle, link, transfer code, IBAN or wallet, as extracted.
+    Entity(String),
+    /// A media hash (PDQ, MD5 or SHA-256 hex), exactly.
+    Hash(String),
+    /// An author id.
+    Author(String),
+    /// Words in the text (while retention keeps it), case-insensitive for ASCII.
+    Text(String),
+}
+
+/// An item linked to another by something they share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkedItem {
+    /// What they share (`phone +218912345678`, `image sha256 3f…`).
+    pub via: String,
+    /// The other item.
+    pub item: ItemSummary,
+}
+
 /// Vigie's persistent state. Every write commits before returning, and writes its audit entries
 /// in the same transaction. Implementations are shared between threads.
 pub trait Store: Send + Sync {
@@ -424,13 +541,50 @@ pub trait Store: Send + Sync {
 
     /// Records a reviewer's decision: history, a training label (confirm, overturn), closes the
     /// case (confirm, overturn) or escalates it. Deciding a closed case is
-    /// [`StoreError::CaseClosed`].
+    /// [`StoreError::CaseClosed`]; an appeal decided by the reviewer of the appealed decision is
+    /// [`StoreError::SameReviewer`]. `enforcement`, the decision the review produces
+    /// (`automated: false`), replaces the item's decision in the same transaction, adds a strike
+    /// if it has one, and is queued for the webhooks like an automatic decision.
     fn decide_case(
         &self,
         case_id: i64,
         reviewer: &str,
         review: &ReviewDecision,
+        enforcement: Option<&Decision>,
     ) -> Result<CaseDetail>;
+
+    /// Opens an appeal of an item's decision (queue [`APPEAL_QUEUE`], priority high), linked to
+    /// the review case that made it, if any; its reviewer may not decide the appeal. An item
+    /// still under review, or already appealed, is [`StoreError::Conflict`].
+    fn open_appeal(&self, item_id: &str, actor: &str, reason: &str) -> Result<Case>;
+
+    /// Waiting cases per queue, the most urgent queue first (highest priority, then oldest).
+    fn queue_summaries(&self) -> Result<Vec<QueueSummary>>;
+
+    /// Items matching a query, newest first.
+    fn search_items(&self, query: &ItemQuery, limit: usize) -> Result<Vec<ItemSummary>>;
+
+    /// Other items sharing a phone number, handle, payment identifier or media hash with this
+    /// one.
+    fn linked_items(&self, item_id: &str, limit: usize) -> Result<Vec<LinkedItem>>;
+
+    /// Audit entries about one subject (`case:7`, an item id, an author id), in order.
+    fn audit_for(&self, subject: &str, limit: usize) -> Result<Vec<AuditEntry>>;
+
+    /// Starts a console session for a token; `ttl` seconds long.
+    fn create_session(&self, token_id: i64, ttl: i64) -> Result<NewSession>;
+
+    /// The live session for a cookie value, if it is known, not expired, and its token live.
+    fn session(&self, secret: &str) -> Result<Option<Session>>;
+
+    /// Ends a session (sign out); ending an unknown one is not an error.
+    fn end_session(&self, secret: &str) -> Result<()>;
+
+    /// A reviewer's settings (defaults if never set).
+    fn reviewer_settings(&self, token_id: i64) -> Result<ReviewerSettings>;
+
+    /// Saves a reviewer's settings.
+    fn set_reviewer_settings(&self, token_id: i64, settings: &ReviewerSettings) -> Result<()>;
 
     /// Training labels produced by reviews, oldest first, after row `after` (exclusive).
     fn training_labels(&self, after: Option<i64>, limit: usize) -> Result<Vec<TrainingLabel>>;

@@ -22,6 +22,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use vigie_core::{ActionType, EntityType, Severity, Verdict};
 
+mod review;
+
 const DAY: i64 = 86_400;
 
 /// The [`Store`] on SQLite: `DIR/vigie.db`, WAL, `synchronous=FULL`.
@@ -559,7 +561,8 @@ fn record_in(
     let context = || format!("recording decision for item {}", item.id);
     let existing: Option<(String, Option<i64>)> = transaction
         .query_row(
-            "SELECT decision, (SELECT id FROM cases WHERE cases.item_id = items.id)
+            "SELECT decision,
+                    (SELECT id FROM cases WHERE cases.item_id = items.id AND kind = 'review')
              FROM items WHERE id = ?1",
             [&item.id],
             |row| Ok((row.get(0)?, row.get(1)?)),
@@ -745,8 +748,98 @@ fn record_in(
     })
 }
 
-const CASE_COLUMNS: &str =
-    "id, item_id, queue, priority, trusted_flagger, status, opened_at, updated_at";
+/// A reviewed decision replaces the item's decision: stored, a strike added if it has one and
+/// none was given, audited, and queued for the webhooks as an automatic decision is.
+fn apply_reviewed_decision(
+    transaction: &Connection,
+    now: Timestamp,
+    options: &StoreOptions,
+    reviewer: &str,
+    case_id: i64,
+    decision: &Decision,
+) -> Result<()> {
+    let item_id = &decision.id;
+    let context = || format!("recording the reviewed decision of item {item_id}");
+    let (struck, author_id): (bool, Option<String>) = transaction
+        .query_row(
+            "SELECT struck, author_id FROM items WHERE id = ?1",
+            [item_id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()
+        .context(context)?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "item",
+            id: item_id.clone(),
+        })?;
+    transaction
+        .execute(
+            "UPDATE items SET decision = ?2, verdict = ?3, severity = ?4 WHERE id = ?1",
+            params![
+                item_id,
+                to_json(decision, context)?,
+                decision.verdict.as_str(),
+                decision.severity.as_str()
+            ],
+        )
+        .context(context)?;
+    let strike = decision
+        .actions
+        .iter()
+        .any(|action| action.action_type == ActionType::Strike);
+    if let (true, false, Some(author_id)) = (strike, struck, &author_id) {
+        transaction
+            .execute(
+                "INSERT INTO strikes (author_id, count, updated_at) VALUES (?1, 1, ?2)
+                 ON CONFLICT (author_id) DO UPDATE SET count = count + 1, updated_at = ?2",
+                params![author_id, now],
+            )
+            .context(context)?;
+        transaction
+            .execute("UPDATE items SET struck = 1 WHERE id = ?1", [item_id])
+            .context(context)?;
+        append_audit_in(
+            transaction,
+            now,
+            reviewer,
+            "strike.added",
+            author_id,
+            &json!({ "item_id": item_id, "case_id": case_id }),
+        )?;
+    }
+    append_audit_in(
+        transaction,
+        now,
+        reviewer,
+        "decision.reviewed",
+        item_id,
+        &json!({
+            "case_id": case_id,
+            "verdict": decision.verdict.as_str(),
+            "labels": decision.labels.iter().map(|score| score.label.as_str()).collect::<Vec<_>>(),
+            "actions": decision.actions.iter().map(|action| action.action_type.as_str()).collect::<Vec<_>>(),
+            "policy_version": decision.policy_version,
+        }),
+    )?;
+    if !decision.actions.is_empty() && !options.webhook_urls.is_empty() {
+        let body = to_json(
+            &json!({
+                "event": "decision",
+                "item_id": item_id,
+                "case_id": case_id,
+                "decision": decision,
+            }),
+            || format!("webhook body for item {item_id}"),
+        )?;
+        for url in &options.webhook_urls {
+            enqueue_in(transaction, now, url, "decision", &body)?;
+        }
+    }
+    Ok(())
+}
+
+const CASE_COLUMNS: &str = "id, item_id, queue, priority, trusted_flagger, status, opened_at, \
+                            updated_at, appeal_of, appeal_reason, original_reviewer";
 
 fn case_from_row(row: &Row<'_>) -> rusqlite::Result<(Case, String, String)> {
     // Priority and status are parsed by the caller, which can return a store error.
@@ -760,6 +853,9 @@ fn case_from_row(row: &Row<'_>) -> rusqlite::Result<(Case, String, String)> {
             status: CaseStatus::Open,
             opened_at: row.get(6)?,
             updated_at: row.get(7)?,
+            appeal_of: row.get(8)?,
+            appeal_reason: row.get(9)?,
+            original_reviewer: row.get(10)?,
         },
         row.get(3)?,
         row.get(5)?,
@@ -1101,6 +1197,7 @@ impl Store for SqliteStore {
         case_id: i64,
         reviewer: &str,
         review: &ReviewDecision,
+        enforcement: Option<&Decision>,
     ) -> Result<CaseDetail> {
         self.write(&format!("review of case {case_id}"), |transaction, now| {
             let context = || format!("deciding case {case_id}");
@@ -1112,6 +1209,18 @@ impl Store for SqliteStore {
             };
             if detail.case.status == CaseStatus::Closed {
                 return Err(StoreError::CaseClosed { id: case_id });
+            }
+            if let Some(decision) = enforcement.filter(|d| d.id != detail.case.item_id) {
+                return Err(StoreError::IdMismatch {
+                    item_id: detail.case.item_id.clone(),
+                    decision_id: decision.id.clone(),
+                });
+            }
+            if detail.case.original_reviewer.as_deref() == Some(reviewer) {
+                return Err(StoreError::SameReviewer {
+                    id: case_id,
+                    reviewer: reviewer.to_string(),
+                });
             }
             let item_id = detail.case.item_id.clone();
             let labels = match (review.outcome, review.labels.is_empty()) {
@@ -1218,6 +1327,18 @@ impl Store for SqliteStore {
                     )?;
                 }
             }
+            if let Some(decision) =
+                enforcement.filter(|_| review.outcome != ReviewOutcome::Escalate)
+            {
+                apply_reviewed_decision(
+                    transaction,
+                    now,
+                    &self.options,
+                    reviewer,
+                    case_id,
+                    decision,
+                )?;
+            }
             append_audit_in(
                 transaction,
                 now,
@@ -1251,6 +1372,55 @@ impl Store for SqliteStore {
                 what: "case",
                 id: case_id.to_string(),
             })
+        })
+    }
+
+    fn open_appeal(&self, item_id: &str, actor: &str, reason: &str) -> Result<Case> {
+        self.write(&format!("appeal of item {item_id}"), |transaction, now| {
+            review::open_appeal(transaction, now, item_id, actor, reason)
+        })
+    }
+
+    fn queue_summaries(&self) -> Result<Vec<QueueSummary>> {
+        self.read(review::queue_summaries)
+    }
+
+    fn search_items(&self, query: &ItemQuery, limit: usize) -> Result<Vec<ItemSummary>> {
+        self.read(|connection| review::search_items(connection, query, limit))
+    }
+
+    fn linked_items(&self, item_id: &str, limit: usize) -> Result<Vec<LinkedItem>> {
+        self.read(|connection| review::linked_items(connection, item_id, limit))
+    }
+
+    fn audit_for(&self, subject: &str, limit: usize) -> Result<Vec<AuditEntry>> {
+        self.read(|connection| review::audit_for(connection, subject, limit))
+    }
+
+    fn create_session(&self, token_id: i64, ttl: i64) -> Result<NewSession> {
+        self.write("a console session", |transaction, now| {
+            review::create_session(transaction, now, token_id, ttl)
+        })
+    }
+
+    fn session(&self, secret: &str) -> Result<Option<Session>> {
+        let now = self.clock.now();
+        self.read(|connection| review::session(connection, now, secret))
+    }
+
+    fn end_session(&self, secret: &str) -> Result<()> {
+        self.write("the end of a console session", |transaction, _| {
+            review::end_session(transaction, secret)
+        })
+    }
+
+    fn reviewer_settings(&self, token_id: i64) -> Result<ReviewerSettings> {
+        self.read(|connection| review::reviewer_settings(connection, token_id))
+    }
+
+    fn set_reviewer_settings(&self, token_id: i64, settings: &ReviewerSettings) -> Result<()> {
+        self.write("reviewer settings", |transaction, now| {
+            review::set_reviewer_settings(transaction, now, token_id, settings)
         })
     }
 

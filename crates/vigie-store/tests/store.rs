@@ -421,6 +421,7 @@ fn review_cases_open_list_and_decide() {
                 labels: Vec::new(),
                 note: Some("لغة تهديد واضحة، تم التحويل".to_string()),
             },
+            None,
         )
         .unwrap();
     assert_eq!(detail.case.status, CaseStatus::Closed);
@@ -444,6 +445,7 @@ fn review_cases_open_list_and_decide() {
                 labels: Vec::new(),
                 note: None,
             },
+            None,
         )
         .unwrap_err();
     assert!(matches!(error, StoreError::CaseClosed { id } if id == case_b));
@@ -458,6 +460,7 @@ fn review_cases_open_list_and_decide() {
                 labels: Vec::new(),
                 note: Some("unclear".to_string()),
             },
+            None,
         )
         .unwrap();
     assert_eq!(escalated.case.status, CaseStatus::Escalated);
@@ -471,6 +474,7 @@ fn review_cases_open_list_and_decide() {
                 labels: vec![Label::Benign],
                 note: Some("Annonce de covoiturage légale".to_string()),
             },
+            None,
         )
         .unwrap();
     let detail = store.get_case(case_c).unwrap().unwrap();
@@ -489,7 +493,8 @@ fn review_cases_open_list_and_decide() {
                 outcome: ReviewOutcome::Confirm,
                 labels: Vec::new(),
                 note: None
-            }
+            },
+            None
         ),
         Err(StoreError::NotFound { what: "case", .. })
     ));
@@ -559,6 +564,7 @@ fn entities_link_items_and_strikes_count_per_author() {
                 labels: Vec::new(),
                 note: None,
             },
+            None,
         )
         .unwrap();
     assert_eq!(store.strikes("acct-2").unwrap(), 1);
@@ -956,6 +962,7 @@ fn retention_erases_texts_then_items() {
                 labels: Vec::new(),
                 note: None,
             },
+            None,
         )
         .unwrap();
     let report = store.purge_expired(T0 + 31 * DAY).unwrap();
