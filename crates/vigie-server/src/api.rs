@@ -30,6 +30,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/decisions/{id}", get(get_decision))
         .route("/v1/cases", get(get_cases))
         .route("/v1/cases/{id}/decision", post(post_case_decision))
+        .route("/v1/appeals", post(crate::review::post_appeal))
+        .route("/v1/media", post(crate::evidence::post_media))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(get_metrics))
@@ -37,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::hma::router())
         .merge(crate::banks::router())
         .merge(crate::webhooks::router())
+        .merge(crate::console::router(state.clone()))
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn_with_state(state.clone(), track))
@@ -67,10 +70,15 @@ async fn track(State(state): State<AppState>, request: Request, next: Next) -> R
 }
 
 /// Turns the plain-text rejections of axum's extractors (a bad query string or path, a wrong
-/// method...) into the one JSON error shape.
+/// method...) into the one JSON error shape (the console's HTML error pages stay HTML).
 async fn json_errors(response: Response) -> Response {
     let status = response.status();
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|kind| kind.as_bytes().starts_with(b"text/html"));
     if !(status.is_client_error() || status.is_server_error())
+        || html
         || response.extensions().get::<ErrorCode>().is_some()
     {
         return response;
@@ -142,6 +150,10 @@ pub(crate) fn store_error(e: StoreError) -> ApiError {
         StoreError::CaseClosed { .. } => {
             ApiError::new(StatusCode::CONFLICT, "case_closed", e.to_string())
         }
+        StoreError::SameReviewer { .. } => {
+            ApiError::new(StatusCode::CONFLICT, "same_reviewer", e.to_string())
+        }
+        StoreError::Conflict(_) => ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string()),
         other => ApiError::internal(other),
     }
 }
@@ -492,7 +504,7 @@ pub async fn post_search_check(
     Ok(Json(check).into_response())
 }
 
-/// GET /v1/decisions/{id}: the stored decision for an item id.
+/// GET /v1/decisions/{id}: the stored decision for an item id (after a review, the reviewed one).
 #[utoipa::path(get, path = "/v1/decisions/{id}", tag = "items",
     params(("id" = String, Path, description = "The item's id")),
     responses(
@@ -507,7 +519,9 @@ pub async fn get_decision(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<Decision>, ApiError> {
-    state.authorize(&headers, Scope::Ingest).await?;
+    state
+        .authorize_any(&headers, &[Scope::Ingest, Scope::Review])
+        .await?;
     let st = state.clone();
     let found = blocking(move || {
         st.store()
@@ -588,7 +602,9 @@ pub struct ReviewBody {
     pub reason: String,
 }
 
-/// POST /v1/cases/{id}/decision: a reviewer decides; the labels are kept for retraining.
+/// POST /v1/cases/{id}/decision: a reviewer decides; the labels are kept for retraining, and a
+/// confirm or overturn replaces the item's decision with the policy's reviewed one (queued for
+/// the webhooks like an automatic decision).
 #[utoipa::path(post, path = "/v1/cases/{id}/decision", tag = "review",
     params(("id" = i64, Path, description = "The case id")),
     request_body = ReviewBody,
@@ -598,7 +614,7 @@ pub struct ReviewBody {
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Token lacks the `review` scope", body = ErrorBody),
         (status = 404, description = "No such case", body = ErrorBody),
-        (status = 409, description = "The case is already closed", body = ErrorBody),
+        (status = 409, description = "The case is already closed, or is an appeal of this reviewer's own decision", body = ErrorBody),
     ),
     security(("bearer" = ["review"])))]
 pub async fn post_case_decision(
@@ -624,14 +640,8 @@ pub async fn post_case_decision(
         labels: review.labels,
         note: Some(review.reason),
     };
-    let reviewer = format!("token:{}:{}", principal.id, principal.name);
-    let st = state.clone();
-    let detail = blocking(move || {
-        st.store()
-            .decide_case(case_id, &reviewer, &decision)
-            .map_err(store_error)
-    })
-    .await?;
+    let reviewer = crate::review::reviewer_name(&principal);
+    let detail = crate::review::decide(&state, case_id, reviewer, decision).await?;
     Ok(Json(
         serde_json::to_value(detail).map_err(ApiError::internal)?,
     ))

@@ -11,12 +11,15 @@ pub mod banks;
 pub mod body;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod error;
+pub mod evidence;
 pub mod hma;
 pub mod metrics;
 pub mod openapi;
 pub mod ratelimit;
 pub mod reports;
+pub mod review;
 pub mod webhooks;
 
 pub use auth::{Principal, Scope};
