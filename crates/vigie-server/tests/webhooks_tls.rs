@@ -6,25 +6,18 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use common::engine;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use serde_json::json;
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tower::ServiceExt;
-use vigie_engine::Engine;
 use vigie_server::{AppState, Scope, ServerConfig};
 
 const SECRET: &str = "tls-s3cret-invented";
 const RANSOM_AR: &str = "ابنك عندنا في المخزن، أرسلوا 5000 دولار خلال ثلاثة أيام وإلا سنقتله. الدفع عبر ويسترن يونيون MTCN 7302958146";
-
-fn engine() -> Arc<Engine> {
-    static ENGINE: OnceLock<Arc<Engine>> = OnceLock::new();
-    ENGINE
-        .get_or_init(|| Arc::new(Engine::embedded().expect("embedded engine")))
-        .clone()
-}
 
 /// A private CA (its PEM written to `dir/ca.pem`) and a server certificate it signed for
 /// `localhost` and `127.0.0.1`.
