@@ -20,6 +20,7 @@ const VIGIE = resolve(here, process.env.VIGIE_BIN ?? "../target/release/vigie");
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const SHOTS = process.env.SCREENSHOTS ? resolve(here, process.env.SCREENSHOTS) : mkdtempSync(join(tmpdir(), "vigie-shots-"));
 const IMAGE = resolve(here, "../../shared/anchors/pdq/images/pdq/data/bridge-mods/aaa-orig.jpg");
+const VIDEO = resolve(here, "../../shared/anchors/pdq/vpdq/tmk/sample-videos/test-padded-dimensions.mp4");
 
 let data, server, base, browser;
 const tokens = {};
@@ -101,9 +102,13 @@ before(async () => {
   const media = await api("POST", "/v1/media", readFileSync(IMAGE), tokens.platform, "application/octet-stream");
   assert.equal(media.status, 201, JSON.stringify(media.json));
   seeded.sha256 = media.json.sha256;
+  const video = await api("POST", "/v1/media", readFileSync(VIDEO), tokens.platform, "application/octet-stream");
+  assert.equal(video.status, 201, JSON.stringify(video.json));
+  assert.equal(video.json.type, "video");
   for (const [key, item] of Object.entries(ITEMS)) {
     const body = { id: `it-${key}`, ...item };
     if (key === "ransom") body.media = [{ id: "m1", ...media.json }];
+    if (key === "ransomFr") body.media = [{ id: "v1", ...video.json }];
     const r = await api("POST", "/v1/items", body);
     assert.equal(r.status, 200, JSON.stringify(r.json));
     assert.equal(r.json.verdict, "review", `${key} should go to a person: ${JSON.stringify(r.json.labels)}`);
@@ -285,6 +290,21 @@ test("attacker text renders as inert text: no script runs", async () => {
   await page.goto(base + "/console/queues/extortion.ransom");
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
   assert.deepEqual(page.dialogs, []);
+  await context.close();
+});
+
+test("video is blurred, greyscale and muted until the reviewer chooses", async () => {
+  const { context, page } = await newPage();
+  await signIn(page, tokens.yonas);
+  await page.goto(`${base}/console/cases/${seeded["it-ransomFr"]}`);
+  const video = page.locator("figure.media video");
+  assert.equal(await video.count(), 1);
+  assert.equal(await video.evaluate((v) => v.muted), true);
+  assert.equal(await video.evaluate((v) => v.autoplay), false);
+  assert.match(await video.evaluate((v) => getComputedStyle(v).filter), /blur\(22px\) grayscale\(1\)/);
+  await page.keyboard.press("v");
+  assert.equal(await video.evaluate((v) => getComputedStyle(v).filter), "none");
+  assert.equal(await video.evaluate((v) => v.muted), true, "revealing does not unmute");
   await context.close();
 });
 

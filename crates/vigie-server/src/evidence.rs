@@ -1,5 +1,5 @@
-//! Media kept as evidence: images uploaded with `POST /v1/media` are hashed (PDQ, MD5,
-//! SHA-256) and kept under `DATA/media/`, named by their SHA-256, so that reviewers see them in
+//! Media kept as evidence: images and videos uploaded with `POST /v1/media` are hashed (PDQ,
+//! MD5, SHA-256; MD5 and SHA-256 for video) and kept under `DATA/media/`, named by their SHA-256, so that reviewers see them in
 //! the console without their browser ever fetching anything from the platform or the
 //! smugglers' hosts. Items refer to them by `sha256`.
 
@@ -31,8 +31,19 @@ pub fn media_path(state: &AppState, sha256: &str) -> Option<PathBuf> {
     })
 }
 
-/// The content type to serve a kept image with, from its first bytes (only the image formats
-/// Vigie decodes; anything else is not served).
+/// The content type to serve kept media with, from its first bytes: the image formats Vigie
+/// decodes, MP4/QuickTime and WebM video; anything else is not served.
+pub fn media_content_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.get(4..8) == Some(b"ftyp") {
+        return Some("video/mp4");
+    }
+    if bytes.starts_with(b"\x1a\x45\xdf\xa3") {
+        return Some("video/webm");
+    }
+    image_content_type(bytes)
+}
+
+/// The content type of an image Vigie decodes, from its first bytes.
 pub fn image_content_type(bytes: &[u8]) -> Option<&'static str> {
     const SIGNATURES: [(&[u8], &str); 6] = [
         (b"\xff\xd8\xff", "image/jpeg"),
@@ -50,17 +61,19 @@ pub fn image_content_type(bytes: &[u8]) -> Option<&'static str> {
         .map(|(_, kind)| *kind)
 }
 
-/// POST /v1/media: the bytes of one image (any content type). The image is decoded within the
-/// limits, hashed and kept; the answer is the attachment to put in an item's `media`.
+/// POST /v1/media: the bytes of one image or video (any content type). An image is decoded
+/// within the limits and hashed (PDQ, MD5, SHA-256); a video (MP4, WebM) gets MD5 and SHA-256
+/// (vPDQ needs ffmpeg: `vigie hash --vpdq`). The file is kept; the answer is the attachment to
+/// put in an item's `media`.
 #[utoipa::path(post, path = "/v1/media", tag = "items",
     request_body(content = String, content_type = "application/octet-stream",
-                 description = "The image's bytes (JPEG, PNG, WebP, GIF, BMP)"),
+                 description = "The file's bytes: JPEG, PNG, WebP, GIF, BMP, MP4 or WebM"),
     responses(
-        (status = 201, description = "`{type, sha256, md5, pdq, quality, format}`", body = Object),
+        (status = 201, description = "`{type, sha256, md5, pdq, quality, format}` (no `pdq`, `quality` for a video)", body = Object),
         (status = 401, description = "No or unknown token", body = ErrorBody),
         (status = 403, description = "Token lacks the `ingest` scope", body = ErrorBody),
         (status = 413, description = "Over the media limit", body = ErrorBody),
-        (status = 422, description = "Not an image Vigie can decode", body = ErrorBody),
+        (status = 422, description = "Not an image Vigie can decode, nor an MP4 or WebM video", body = ErrorBody),
     ),
     security(("bearer" = ["ingest"])))]
 pub async fn post_media(
@@ -78,28 +91,32 @@ pub async fn post_media(
         })?;
     let st = state.clone();
     let answer = blocking(move || {
-        let pdq = crate::hma::hash_photo(&bytes, limit)?;
-        let format = image_content_type(&bytes).ok_or_else(|| {
+        let kind = media_content_type(&bytes).ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "undecodable_media",
-                "not a JPEG, PNG, WebP, GIF or BMP image",
+                "not a JPEG, PNG, WebP, GIF or BMP image, nor an MP4 or WebM video",
             )
         })?;
         let digests = vigie_media::digest::digests(&bytes);
+        let (media_type, format) = kind.split_once('/').unwrap_or(("image", kind));
+        let mut answer = json!({
+            "type": media_type,
+            "sha256": digests.sha256,
+            "md5": digests.md5,
+            "format": format,
+        });
+        if media_type == "image" {
+            let pdq = crate::hma::hash_photo(&bytes, limit)?;
+            answer["pdq"] = json!(pdq.hash.to_string());
+            answer["quality"] = json!(pdq.quality);
+        }
         let path = media_path(&st, &digests.sha256)
             .ok_or_else(|| ApiError::internal("SHA-256 is not 64 hex digits"))?;
         if !path.exists() {
             write_atomically(&path, &bytes).map_err(ApiError::internal)?;
         }
-        Ok(json!({
-            "type": "image",
-            "sha256": digests.sha256,
-            "md5": digests.md5,
-            "pdq": pdq.hash.to_string(),
-            "quality": pdq.quality,
-            "format": format.trim_start_matches("image/"),
-        }))
+        Ok(answer)
     })
     .await?;
     Ok((StatusCode::CREATED, Json(answer)))
@@ -134,5 +151,14 @@ mod tests {
         assert_eq!(image_content_type(b"RIFF\0\0\0\0AVI LIST"), None);
         assert_eq!(image_content_type(b"<svg onload=alert(1)>"), None);
         assert_eq!(image_content_type(b"<html>"), None);
+        assert_eq!(
+            super::media_content_type(b"\0\0\0\x18ftypmp42"),
+            Some("video/mp4")
+        );
+        assert_eq!(
+            super::media_content_type(b"\x1a\x45\xdf\xa3\x9f"),
+            Some("video/webm")
+        );
+        assert_eq!(super::media_content_type(b"<svg>"), None);
     }
 }

@@ -18,8 +18,10 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const img of document.querySelectorAll("figure.media img")) {
     img.addEventListener("click", () => revealToggle(img.closest("figure")));
   }
+  // Videos start muted; a reviewer unmutes one deliberately.
   for (const video of document.querySelectorAll("video")) {
     video.muted = true;
+    video.volume = 0;
   }
 });
 

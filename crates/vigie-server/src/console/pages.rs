@@ -344,6 +344,7 @@ struct MediaView {
     id: String,
     kind: String,
     url: Option<String>,
+    video: bool,
     hashes: Vec<String>,
 }
 
@@ -480,9 +481,11 @@ fn media_views(state: &AppState, media: &serde_json::Value) -> Vec<MediaView> {
                 hashes.push(format!("{name} {value}"));
             }
         }
+        let kind = field("type").unwrap_or_else(|| "media".to_string());
         out.push(MediaView {
             id: field("id").unwrap_or_else(|| format!("m{}", n + 1)),
-            kind: field("type").unwrap_or_else(|| "media".to_string()),
+            video: kind == "video",
+            kind,
             url,
             hashes,
         });
@@ -864,7 +867,7 @@ pub async fn save_settings(
 
 // ---- media and static files ----
 
-/// GET /console/media/{sha256}: a kept image, to signed-in reviewers only, sandboxed.
+/// GET /console/media/{sha256}: a kept image or video, to signed-in reviewers only.
 pub async fn media(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -876,7 +879,7 @@ pub async fn media(
     let bytes = blocking(move || Ok(std::fs::read(&path).ok()))
         .await?
         .ok_or_else(missing)?;
-    let content_type = crate::evidence::image_content_type(&bytes).ok_or_else(missing)?;
+    let content_type = crate::evidence::media_content_type(&bytes).ok_or_else(missing)?;
     Ok((
         [
             (header::CONTENT_TYPE, content_type),
