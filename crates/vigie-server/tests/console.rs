@@ -368,3 +368,46 @@ async fn media_is_kept_for_reviewers_only() {
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{bad}");
     }
 }
+
+#[tokio::test]
+async fn a_long_queue_comes_a_page_at_a_time() {
+    let h = harness();
+    let batch: String = (0..105)
+        .map(|n| {
+            json!({"id": format!("q-{n}"), "kind": "message",
+                   "text": format!("Payez la rançon de {} euros sinon il va mourir", 1000 + n)})
+            .to_string()
+                + "\n"
+        })
+        .collect();
+    let reply = call(
+        &h.app,
+        "POST",
+        "/v1/items:batch",
+        Some(&h.ingest),
+        Some("application/x-ndjson"),
+        batch,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let (cookie, _) = sign_in(&h, &h.review).await;
+    let first = page(&h, "/console/queues/extortion.ransom", &cookie)
+        .await
+        .text();
+    assert_eq!(first.matches("class=\"case-link\"").count(), 100);
+    let at = first.find("?after=").expect("a next page link") + 7;
+    let after: String = first[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let second = page(
+        &h,
+        &format!("/console/queues/extortion.ransom?after={after}"),
+        &cookie,
+    )
+    .await
+    .text();
+    assert_eq!(second.matches("class=\"case-link\"").count(), 5);
+    assert!(!second.contains("?after="));
+    assert!(!second.contains(&format!("/console/cases/{after}\"")));
+}

@@ -561,6 +561,16 @@ pub trait Store: Send + Sync {
     /// Waiting cases per queue, the most urgent queue first (highest priority, then oldest).
     fn queue_summaries(&self) -> Result<Vec<QueueSummary>>;
 
+    /// The waiting cases (open or escalated) of a queue with their items, in review order
+    /// (priority, trusted flaggers first, then oldest); `after` is the id of the last case of
+    /// the previous page.
+    fn waiting_cases(
+        &self,
+        queue: &str,
+        limit: usize,
+        after: Option<i64>,
+    ) -> Result<Vec<(Case, ItemSummary)>>;
+
     /// Items matching a query, newest first.
     fn search_items(&self, query: &ItemQuery, limit: usize) -> Result<Vec<ItemSummary>>;
 

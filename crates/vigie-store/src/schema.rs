@@ -182,6 +182,8 @@ UPDATE sqlite_sequence
 DROP TABLE cases;
 ALTER TABLE cases_v3 RENAME TO cases;
 CREATE INDEX cases_list ON cases (status, queue, sort_rank DESC, id);
+-- Covers the console's queue summaries (counts, top priority, oldest waiting).
+CREATE INDEX cases_waiting ON cases (status, queue, priority, opened_at);
 CREATE UNIQUE INDEX cases_one_review ON cases (item_id) WHERE kind = 'review';
 CREATE UNIQUE INDEX cases_one_appeal ON cases (item_id) WHERE kind = 'appeal';
 

@@ -1385,6 +1385,15 @@ impl Store for SqliteStore {
         self.read(review::queue_summaries)
     }
 
+    fn waiting_cases(
+        &self,
+        queue: &str,
+        limit: usize,
+        after: Option<i64>,
+    ) -> Result<Vec<(Case, ItemSummary)>> {
+        self.read(|connection| review::waiting_cases(connection, queue, limit, after))
+    }
+
     fn search_items(&self, query: &ItemQuery, limit: usize) -> Result<Vec<ItemSummary>> {
         self.read(|connection| review::search_items(connection, query, limit))
     }

@@ -1016,3 +1016,44 @@ fn queue_summaries_put_the_most_urgent_queue_first() {
     assert!(queues.contains(&APPEAL_QUEUE.to_string()));
     assert_eq!(store.queue_summaries().unwrap().len(), 3);
 }
+
+#[test]
+fn waiting_cases_come_a_page_at_a_time_in_review_order() {
+    let fixture = open();
+    let store = &fixture.store;
+    let mut ids = Vec::new();
+    for n in 0..7 {
+        ids.push(record(store, &held(&format!("ar-w-{n}"), "acct-w")).unwrap());
+        fixture.clock.advance(10);
+    }
+    // Escalating raises the priority: that case comes first. A closed one is gone.
+    store
+        .decide_case(
+            ids[4],
+            "token:1:amina",
+            &review(ReviewOutcome::Escalate, "senior"),
+            None,
+        )
+        .unwrap();
+    store
+        .decide_case(
+            ids[2],
+            "token:1:amina",
+            &review(ReviewOutcome::Confirm, "ok"),
+            None,
+        )
+        .unwrap();
+    let queue = store.get_case(ids[0]).unwrap().unwrap().case.queue;
+    let first = store.waiting_cases(&queue, 3, None).unwrap();
+    let first_ids: Vec<i64> = first.iter().map(|(case, _)| case.id).collect();
+    assert_eq!(first_ids, [ids[4], ids[0], ids[1]]);
+    assert_eq!(first[1].1.id, "ar-w-0");
+    assert_eq!(first[1].1.text.as_deref(), Some(ARABIC_OFFER));
+    let rest = store.waiting_cases(&queue, 10, Some(ids[1])).unwrap();
+    let rest_ids: Vec<i64> = rest.iter().map(|(case, _)| case.id).collect();
+    assert_eq!(rest_ids, [ids[3], ids[5], ids[6]]);
+    assert!(store
+        .waiting_cases("no-such-queue", 10, None)
+        .unwrap()
+        .is_empty());
+}

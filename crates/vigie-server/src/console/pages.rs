@@ -10,8 +10,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use vigie_core::{Decision, Label};
 use vigie_store::{
-    CaseDetail, CaseStatus, ItemQuery, ItemSummary, ReviewDecision, ReviewOutcome,
-    ReviewerSettings, Session, Store,
+    CaseStatus, ItemQuery, ItemSummary, ReviewDecision, ReviewOutcome, ReviewerSettings, Session,
 };
 
 /// Renders a template, or a plain 500 page naming the failure.
@@ -271,64 +270,65 @@ struct QueuePage {
     csrf: String,
     queue: String,
     rows: Vec<CaseRow>,
+    first_page: bool,
+    next: Option<i64>,
 }
 
-/// The waiting cases of a queue, in review order (priority, then age).
-fn waiting_cases(
-    store: &dyn Store,
-    queue: &str,
-    limit: usize,
-) -> vigie_store::Result<Vec<CaseDetail>> {
-    let mut cases = store.list_cases(Some(queue), Some(CaseStatus::Escalated), limit, None)?;
-    cases.extend(store.list_cases(Some(queue), Some(CaseStatus::Open), limit, None)?);
-    cases.sort_by(|a, b| {
-        (b.priority, b.trusted_flagger, std::cmp::Reverse(a.id)).cmp(&(
-            a.priority,
-            a.trusted_flagger,
-            std::cmp::Reverse(b.id),
-        ))
-    });
-    cases.truncate(limit);
-    let mut out = Vec::with_capacity(cases.len());
-    for case in cases {
-        if let Some(detail) = store.get_case(case.id)? {
-            out.push(detail);
-        }
-    }
-    Ok(out)
+/// Cases shown on one page of a queue.
+const QUEUE_PAGE: usize = 100;
+
+/// The queue page's cursor.
+#[derive(Debug, Deserialize)]
+pub struct QueueCursor {
+    /// The last case of the previous page.
+    after: Option<i64>,
 }
 
-/// GET /console/queues/{queue}: its waiting cases, the most urgent and oldest first.
+/// GET /console/queues/{queue}: its waiting cases, the most urgent and oldest first, a page
+/// at a time.
 pub async fn queue(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(queue): Path<String>,
+    Query(cursor): Query<QueueCursor>,
 ) -> Result<Response, Refusal> {
     let session = reviewer(&state, &headers).await?;
     let st = state.clone();
     let name = queue.clone();
-    let details =
-        blocking(move || waiting_cases(st.store().as_ref(), &name, 200).map_err(store_error))
-            .await?;
+    let waiting = blocking(move || {
+        st.store()
+            .waiting_cases(&name, QUEUE_PAGE + 1, cursor.after)
+            .map_err(store_error)
+    })
+    .await?;
     let now = now();
-    let rows = details
+    let more = waiting.len() > QUEUE_PAGE;
+    let rows: Vec<CaseRow> = waiting
         .iter()
-        .map(|d| CaseRow {
-            id: d.case.id,
-            priority: priority_name(d.case.priority),
-            status: d.case.status.as_str(),
-            age: age(d.case.opened_at, now),
-            snippet: snippet(d.item.text.as_deref(), 160),
-            lang: d.item.lang.clone().unwrap_or_default(),
-            trusted: d.case.trusted_flagger,
-            appeal: d.case.is_appeal(),
+        .take(QUEUE_PAGE)
+        .map(|(case, item)| CaseRow {
+            id: case.id,
+            priority: priority_name(case.priority),
+            status: case.status.as_str(),
+            age: age(case.opened_at, now),
+            snippet: snippet(item.text.as_deref(), 160),
+            lang: item.lang.clone().unwrap_or_default(),
+            trusted: case.trusted_flagger,
+            appeal: case.is_appeal(),
         })
         .collect();
+    let next = if more {
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
     Ok(render(&QueuePage {
         reviewer: session.token.name.clone(),
         csrf: session.csrf.clone(),
+        first_page: cursor.after.is_none(),
         queue,
         rows,
+        next,
     }))
 }
 
@@ -712,11 +712,14 @@ pub async fn decide(
     let queue = detail.case.queue.clone();
     let me = crate::review::reviewer_name(&session.token);
     let next = blocking(move || {
-        let waiting = waiting_cases(st.store().as_ref(), &queue, 20).map_err(store_error)?;
+        let waiting = st
+            .store()
+            .waiting_cases(&queue, 20, None)
+            .map_err(store_error)?;
         Ok(waiting
             .into_iter()
-            .find(|d| d.case.original_reviewer.as_deref() != Some(me.as_str()))
-            .map(|d| d.case.id))
+            .find(|(case, _)| case.original_reviewer.as_deref() != Some(me.as_str()))
+            .map(|(case, _)| case.id))
     })
     .await?;
     let to = match next {

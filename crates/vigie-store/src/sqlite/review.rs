@@ -2,7 +2,8 @@
 //! search, linked items, the audit trail of one subject, sessions and reviewer settings.
 
 use super::{
-    append_audit_in, from_json, limit_param, load_case, priority_name, sort_rank, AUDIT_COLUMNS,
+    append_audit_in, case_from_row, finish_case, from_json, limit_param, load_case, priority_name,
+    sort_rank, AUDIT_COLUMNS, CASE_COLUMNS,
 };
 use crate::error::SqlContext;
 use crate::token::{hash_secret, hex};
@@ -12,7 +13,7 @@ use crate::{
 };
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::{json, Value};
-use vigie_core::{Decision, Priority};
+use vigie_core::{Label, Priority};
 
 /// The prefix of console session cookies.
 pub(crate) const SESSION_PREFIX: &str = "vgs_";
@@ -137,7 +138,7 @@ pub(super) fn queue_summaries(connection: &Connection) -> crate::Result<Vec<Queu
                     MAX(CASE priority WHEN 'critical' THEN 3 WHEN 'high' THEN 2
                                       WHEN 'normal' THEN 1 ELSE 0 END) AS top,
                     MIN(opened_at) AS oldest
-             FROM cases WHERE status != 'closed'
+             FROM cases WHERE status IN ('open', 'escalated')
              GROUP BY queue ORDER BY top DESC, oldest ASC",
         )
         .context(context)?;
@@ -172,35 +173,50 @@ pub(super) fn queue_summaries(connection: &Connection) -> crate::Result<Vec<Queu
     Ok(out)
 }
 
+/// The summary's columns; the top label and whether a person decided are read from the stored
+/// decision by SQLite, without parsing the whole decision here.
 const SUMMARY_COLUMNS: &str = "items.id, items.kind, items.author_id, items.lang, items.text, \
-     items.verdict, items.severity, items.decision, items.received_at, \
+     items.verdict, items.severity, \
+     json_extract(items.decision, '$.labels[0].label'), \
+     json_extract(items.decision, '$.automated'), items.received_at, \
      (SELECT id FROM cases WHERE cases.item_id = items.id AND kind = 'review')";
 
-fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<(ItemSummary, String)> {
+fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<(ItemSummary, Option<String>)> {
+    summary_at(row, 0)
+}
+
+/// The [`SUMMARY_COLUMNS`] starting at column `at`, with the top label's name.
+fn summary_at(row: &Row<'_>, at: usize) -> rusqlite::Result<(ItemSummary, Option<String>)> {
+    // A decision without the field was made by the engine (`automated` defaults to true).
+    let automated: Option<bool> = row.get(at + 8)?;
     Ok((
         ItemSummary {
-            id: row.get(0)?,
-            kind: row.get(1)?,
-            author_id: row.get(2)?,
-            lang: row.get(3)?,
-            text: row.get(4)?,
-            verdict: row.get(5)?,
-            severity: row.get(6)?,
+            id: row.get(at)?,
+            kind: row.get(at + 1)?,
+            author_id: row.get(at + 2)?,
+            lang: row.get(at + 3)?,
+            text: row.get(at + 4)?,
+            verdict: row.get(at + 5)?,
+            severity: row.get(at + 6)?,
             label: None,
-            reviewed: false,
-            received_at: row.get(8)?,
-            case_id: row.get(9)?,
+            reviewed: automated == Some(false),
+            received_at: row.get(at + 9)?,
+            case_id: row.get(at + 10)?,
         },
-        row.get(7)?,
+        row.get(at + 7)?,
     ))
 }
 
-fn finish_summary((mut summary, decision): (ItemSummary, String)) -> crate::Result<ItemSummary> {
-    let decision: Decision = from_json(&decision, || {
-        format!("stored decision of item {}", summary.id)
-    })?;
-    summary.label = decision.labels.first().map(|top| top.label);
-    summary.reviewed = !decision.automated;
+fn finish_summary(
+    (mut summary, label): (ItemSummary, Option<String>),
+) -> crate::Result<ItemSummary> {
+    summary.label = match label {
+        Some(name) => Some(Label::parse(&name).ok_or(StoreError::Corrupt {
+            column: "items.decision",
+            value: name,
+        })?),
+        None => None,
+    };
     Ok(summary)
 }
 
@@ -225,6 +241,46 @@ fn summaries(
     let mut out = Vec::new();
     for row in rows {
         out.push(finish_summary(row.context(context)?)?);
+    }
+    Ok(out)
+}
+
+pub(super) fn waiting_cases(
+    connection: &Connection,
+    queue: &str,
+    limit: usize,
+    after: Option<i64>,
+) -> crate::Result<Vec<(Case, ItemSummary)>> {
+    let context = || format!("listing the waiting cases of queue {queue}");
+    let case_columns: Vec<String> = CASE_COLUMNS
+        .split(',')
+        .map(|column| format!("cases.{}", column.trim()))
+        .collect();
+    let mut statement = connection
+        .prepare_cached(&format!(
+            "SELECT {}, {SUMMARY_COLUMNS} FROM cases JOIN items ON items.id = cases.item_id
+             WHERE cases.queue = ?1 AND cases.status IN ('open', 'escalated')
+               AND (?2 IS NULL
+                    OR cases.sort_rank < (SELECT sort_rank FROM cases WHERE id = ?2)
+                    OR (cases.sort_rank = (SELECT sort_rank FROM cases WHERE id = ?2)
+                        AND cases.id > ?2))
+             ORDER BY cases.sort_rank DESC, cases.id ASC
+             LIMIT ?3",
+            case_columns.join(", ")
+        ))
+        .context(context)?;
+    let width = case_columns.len();
+    let rows = statement
+        .query_map(params![queue, after, limit_param(limit)], |row| {
+            let case = case_from_row(row)?;
+            let summary = summary_at(row, width)?;
+            Ok((case, summary))
+        })
+        .context(context)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (case, summary) = row.context(context)?;
+        out.push((finish_case(case)?, finish_summary(summary)?));
     }
     Ok(out)
 }
