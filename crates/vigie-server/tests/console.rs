@@ -353,6 +353,23 @@ async fn media_is_kept_for_reviewers_only() {
     let unauthorised = call(&h.app, "POST", "/v1/media", Some(&h.review), None, jpeg).await;
     assert_eq!(unauthorised.status, StatusCode::FORBIDDEN);
 
+    // A bank holding the image's PDQ: an item carrying it is matched, and the case shows the
+    // bank and the distance next to the blurred image.
+    let admin = Some(h.admin.as_str());
+    let bank = json!({"name": "hostage-images", "label": "extortion.ransom"});
+    assert_eq!(
+        post_json(&h.app, "/v1/banks", admin, &bank).await.status,
+        StatusCode::CREATED
+    );
+    let entry = json!({"kind": "pdq", "value": media["pdq"], "source": "ngo:invented"});
+    let added = post_json(&h.app, "/v1/banks/hostage-images/entries", admin, &entry).await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.text());
+    let with_media = json!({"id": "so-media-1", "kind": "post", "text": "Salaan, sawirkan eeg",
+                            "media": [media.clone()]});
+    let decided = post_json(&h.app, "/v1/items", Some(&h.ingest), &with_media).await;
+    assert_eq!(decided.status, StatusCode::OK, "{}", decided.text());
+    assert_eq!(decided.json()["verdict"], "review", "{}", decided.text());
+
     let uri = format!("/console/media/{sha}");
     assert_eq!(get(&h.app, &uri, None).await.status, StatusCode::SEE_OTHER);
     let (cookie, _) = sign_in(&h, &h.review).await;
@@ -363,6 +380,15 @@ async fn media_is_kept_for_reviewers_only() {
         .to_str()
         .unwrap()
         .contains("default-src 'none'"));
+    let case = case_of(&h, "so-media-1");
+    let html = page(&h, &format!("/console/cases/{case}"), &cookie)
+        .await
+        .text();
+    assert!(html.contains("Hash matches"), "{html}");
+    assert!(html.contains("hash bank hostage-images"), "{html}");
+    assert!(html.contains("PDQ distance 0"), "{html}");
+    assert!(html.contains(&format!("src=\"/console/media/{sha}\"")));
+    assert!(html.contains("class=\"media blurred\""));
     for bad in ["../vigie.db", "ABCDEF", &"0".repeat(64)] {
         let r = page(&h, &format!("/console/media/{bad}"), &cookie).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{bad}");
