@@ -372,7 +372,8 @@ impl Engine {
     /// the policy's `[[reviewed]]` actions for the labels the reviewer stands behind (with
     /// `restore` when an earlier removal is no longer warranted), notices written as decided by
     /// a person, `automated: false`. The facts of the decision under review are kept in its
-    /// reasons, after the reviewer's own.
+    /// reasons, after the reviewer's own; notices cite those facts only (a reviewer's name and
+    /// note never reach the author).
     pub fn review_decision(
         &self,
         item: &Item,
@@ -381,15 +382,16 @@ impl Engine {
     ) -> Decision {
         let mut outcome = self.policy.review_outcome(review);
         let detected = prior.lang.clone().unwrap_or_else(|| "und".to_string());
+        let facts: Vec<Reason> = prior
+            .reasons
+            .iter()
+            .filter(|r| !r.rule.starts_with("reviewed."))
+            .cloned()
+            .collect();
+        // The author's notice cites the facts, never the reviewer's name or note.
+        self.render_notices_as(&mut outcome.actions, &facts, item, &detected, false);
         let mut reasons = outcome.reasons;
-        reasons.extend(
-            prior
-                .reasons
-                .iter()
-                .filter(|r| !r.rule.starts_with("reviewed."))
-                .cloned(),
-        );
-        self.render_notices_as(&mut outcome.actions, &reasons, item, &detected, false);
+        reasons.extend(facts);
         Decision {
             id: item.id.clone(),
             verdict: outcome.verdict,

@@ -450,3 +450,73 @@ fn a_warned_author_is_suspended_and_a_first_offender_warned() {
         "the facts are in the notice"
     );
 }
+
+#[test]
+fn a_reviewed_decision_follows_the_policy_and_says_a_person_decided() {
+    let item = Item::from_json(
+        r#"{"id": "rv-1", "kind": "post", "text": "Passage Libye vers l'Italie, départ de Zuwara samedi, 2500 euros, contact WhatsApp +218 91 234 5678", "locale": "fr"}"#,
+    )
+    .unwrap();
+    let automatic = engine().evaluate(&item);
+    let review = |labels: &[Label], outcome: &'static str| vigie_engine::ReviewInput {
+        labels: Vec::leak(labels.to_vec()),
+        prior_actions: Vec::leak(automatic.actions.clone()),
+        reviewer: "token:3:amina",
+        outcome,
+        note: Some("annonce de passage avec prix et numéro"),
+        notice_lang: "fr",
+    };
+    let confirmed = engine().review_decision(
+        &item,
+        &automatic,
+        review(&[Label::SmugglingAdvertisement], "confirm"),
+    );
+    assert!(!confirmed.automated);
+    assert_eq!(confirmed.verdict, Verdict::Action);
+    let types: Vec<ActionType> = confirmed.actions.iter().map(|a| a.action_type).collect();
+    for wanted in [
+        ActionType::Remove,
+        ActionType::Strike,
+        ActionType::NotifyAuthor,
+    ] {
+        assert!(types.contains(&wanted), "{types:?}");
+    }
+    assert!(!types.contains(&ActionType::QueueReview));
+    let notice = confirmed
+        .actions
+        .iter()
+        .find_map(|a| a.notice.as_ref())
+        .expect("the author's notice");
+    assert_eq!(notice.lang, "fr");
+    assert!(
+        notice.text.contains("après examen par une personne"),
+        "{}",
+        notice.text
+    );
+    assert!(
+        !notice.text.contains("amina"),
+        "the reviewer is not named to the author"
+    );
+    assert!(
+        !notice.text.contains("annonce de passage avec prix"),
+        "nor their note"
+    );
+    assert!(confirmed.reasons[0]
+        .evidence
+        .iter()
+        .any(|e| e.contains("confirm by token:3:amina")));
+    // The automated decision's facts stay in the statement of reasons.
+    assert!(confirmed.reasons.len() > 1);
+
+    // Overturning that removal restores the content; confirming a seeker never punishes.
+    let overturned =
+        engine().review_decision(&item, &confirmed, review(&[Label::Benign], "overturn"));
+    let types: Vec<ActionType> = overturned.actions.iter().map(|a| a.action_type).collect();
+    assert_eq!(types, [ActionType::Restore]);
+    let seeker = engine().review_decision(
+        &item,
+        &automatic,
+        review(&[Label::SmugglingSolicitation], "confirm"),
+    );
+    assert!(seeker.actions.iter().all(|a| !a.action_type.is_punitive()));
+}
