@@ -21,7 +21,8 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-VIGIE = ROOT / "target" / "release" / "vigie"
+# The binary `cargo build --release` made: CARGO_TARGET_DIR when set, as cargo reads it.
+VIGIE = (ROOT / os.environ.get("CARGO_TARGET_DIR", "target")) / "release" / "vigie"
 N = 100_000
 
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Side by side on the same corpus split: Vigie's model versus fastText and scikit-learn.
 # F1 on the test split (by family), and prediction throughput on the same 100,000 texts on one
-# core. Installs the peers into target/peers-venv (PyPI: fasttext-wheel, scikit-learn).
+# core. Installs the peers into target/peers-venv, or $PEERS_VENV (PyPI: fasttext-wheel,
+# scikit-learn); Vigie is built into $CARGO_TARGET_DIR when set.
 #
 #   bench/peers/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-venv=target/peers-venv
+venv=${PEERS_VENV:-target/peers-venv}
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi

@@ -114,14 +114,20 @@ fn mean(evidence: &LabelScores, model: &LabelScores) -> LabelScores {
     scores
 }
 
+/// The evidence score from which a harmful label is a floor under the model's probability.
+/// Chosen on the dev split: from 0.5 the floor added 2.4 points of benign false positives on dev
+/// (5.3% against the model's 2.9%) and lowered dev macro-F1 (0.789 against 0.801); from 0.75 it
+/// adds none, and the example batch keeps 99/100 top labels.
+const FLOOR_FROM: f32 = 0.75;
+
 /// Everything else: the model's probabilities, except that a harmful label the evidence scorer
-/// asserts (score at least 0.5) keeps at least that score, and benign gives way to it.
+/// asserts (score at least [`FLOOR_FROM`]) keeps at least that score, and benign gives way to it.
 fn evidence_floor(evidence: &LabelScores, model: &LabelScores) -> LabelScores {
     let mut combined = *model;
     let mut harmful = 0.0f32;
     for label in &Label::ALL[..5] {
         let asserted = evidence.get(*label);
-        if asserted >= 0.5 {
+        if asserted >= FLOOR_FROM {
             combined.set(*label, combined.get(*label).max(asserted));
         }
         harmful = harmful.max(combined.get(*label));

@@ -216,6 +216,9 @@ pub struct Settings {
     pub l2: f32,
     /// Shuffle seed.
     pub seed: u64,
+    /// Runs averaged into the model, each shuffled from its own seed (`seed`, `seed + 7919`,
+    /// ...). The mean of linear models is one linear model: scoring costs what one run costs.
+    pub runs: usize,
 }
 
 impl Default for Settings {
@@ -224,8 +227,12 @@ impl Default for Settings {
             // The best dev macro-F1 on data/corpus among 12, 20, 30, 40, 60, 80 and 120.
             epochs: 80,
             learning_rate: 0.4,
-            l2: 1e-6,
+            // Chosen on dev among 1e-6, 5e-6, 1e-5, 2e-5, 1e-4 and 1e-3 (with 8 runs).
+            l2: 1e-5,
             seed: 42,
+            // One run's dev macro-F1 moves by 0.02-0.03 from seed to seed; the mean of 8 runs
+            // is steadier and scored 0.02-0.04 higher on dev than one (4: +0.01, 16: no more).
+            runs: 8,
         }
     }
 }
@@ -276,12 +283,52 @@ fn softmax(logits: &mut [f32; 6]) {
 }
 
 impl LinearModel {
-    /// Trains on `(features, label)` pairs. Classes are weighted to balance.
+    /// Trains on `(features, label)` pairs, classes weighted to balance: the mean of
+    /// `settings.runs` runs. `progress` is called after each epoch of each run with the number
+    /// of epochs done so far (`settings.epochs × settings.runs` in all).
     pub fn train(
         examples: &[(Features, Label)],
         settings: Settings,
         mut progress: impl FnMut(usize),
     ) -> LinearModel {
+        let runs = settings.runs.max(1);
+        let mut weights = vec![0.0f32; WIDTH * 6];
+        let mut bias = [0.0f32; 6];
+        for run in 0..runs {
+            let seed = settings.seed.wrapping_add(run as u64 * 7919);
+            let (w, b) = Self::train_run(examples, settings, seed, |epoch| {
+                progress(run * settings.epochs + epoch)
+            });
+            for (mean, x) in weights.iter_mut().zip(&w) {
+                *mean += x;
+            }
+            for k in 0..6 {
+                bias[k] += b[k];
+            }
+        }
+        let scale = 1.0 / runs as f32;
+        for w in weights.iter_mut() {
+            *w *= scale;
+        }
+        for b in bias.iter_mut() {
+            *b *= scale;
+        }
+        LinearModel {
+            weights,
+            bias,
+            temperature: 1.0,
+            benign_bias: 0.0,
+            meta: serde_json::Value::Null,
+        }
+    }
+
+    /// One run of Adagrad over the examples, shuffled from `seed`.
+    fn train_run(
+        examples: &[(Features, Label)],
+        settings: Settings,
+        seed: u64,
+        mut progress: impl FnMut(usize),
+    ) -> (Vec<f32>, [f32; 6]) {
         let mut counts = [0usize; 6];
         for (_, label) in examples {
             counts[label.index()] += 1;
@@ -302,7 +349,7 @@ impl LinearModel {
         let mut bias = [0.0f32; 6];
         let mut bias_squared = [1e-8f32; 6];
         let mut order: Vec<usize> = (0..examples.len()).collect();
-        let mut rng = settings.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut rng = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
         for epoch in 0..settings.epochs {
             crate::shuffle(&mut order, &mut rng);
             for &idx in &order {
@@ -333,13 +380,7 @@ impl LinearModel {
             }
             progress(epoch + 1);
         }
-        LinearModel {
-            weights,
-            bias,
-            temperature: 1.0,
-            benign_bias: 0.0,
-            meta: serde_json::Value::Null,
-        }
+        (weights, bias)
     }
 
     /// Raw logits.
@@ -439,6 +480,42 @@ impl LinearModel {
             }
         }
         self.bias[label.index()] = base + chosen;
+        chosen
+    }
+
+    /// Raises one label's bias on held-out examples until its recall reaches `target`: the
+    /// smallest boost (in steps of 0.1, up to 2) that does, or 2 when none does. Returns the
+    /// boost chosen. Run it before [`LinearModel::tune_benign_bias`], which then spends the
+    /// benign false-positive budget with the boost in place.
+    pub fn reach_recall(
+        &mut self,
+        label: Label,
+        examples: &[(Features, Label)],
+        target: f64,
+    ) -> f32 {
+        let base = self.bias[label.index()];
+        let k = label.index();
+        let mut chosen = 2.0f32;
+        for step in 0..=20 {
+            let boost = step as f32 * 0.1;
+            self.bias[k] = base + boost;
+            let (mut hit, mut support) = (0usize, 0usize);
+            for (x, truth) in examples {
+                if *truth != label {
+                    continue;
+                }
+                support += 1;
+                let p = self.predict(x);
+                if (0..6).all(|j| j == k || p[k] > p[j]) {
+                    hit += 1;
+                }
+            }
+            if support == 0 || hit as f64 >= target * support as f64 {
+                chosen = boost;
+                break;
+            }
+        }
+        self.bias[k] = base + chosen;
         chosen
     }
 
@@ -632,6 +709,27 @@ mod tests {
         let boost = strict.boost_recall(Label::ExtortionRansom, &toy(), 0.0, -1.0);
         assert_eq!(boost, 0.0);
         assert_eq!(strict.to_bytes(), untouched);
+    }
+
+    #[test]
+    fn reaching_a_recall_takes_the_smallest_boost_that_does() {
+        let mut model = LinearModel::train(&toy(), Settings::default(), |_| {});
+        // Already reached on the training examples: no boost.
+        assert_eq!(
+            model.reach_recall(Label::ExtortionRansom, &toy(), 0.95),
+            0.0
+        );
+        // Unreachable: every other label's examples counted as ransom would need more than
+        // any boost; the largest is taken and the bias rises by it.
+        let others: Vec<(Features, Label)> = toy()
+            .into_iter()
+            .map(|(x, _)| (x, Label::ExtortionRansom))
+            .collect();
+        let x = example("coastguard rescued forty people news");
+        let before = model.predict(&x)[Label::ExtortionRansom.index()];
+        let boost = model.reach_recall(Label::ExtortionRansom, &others, 1.0);
+        assert!(boost > 0.0, "{boost}");
+        assert!(model.predict(&x)[Label::ExtortionRansom.index()] > before);
     }
 
     #[test]

@@ -329,6 +329,7 @@ mod tests {
                 "walaalkay waxaa lagu hayaa Libya, lacag madax-furasho ayay rabaan",
                 "so",
             ),
+            ("Salaan, sawirkan eeg", "so"),
             ("ina son tafiya zuwa Turai, don Allah ku taimaka min", "ha"),
             ("dama bëgg dem Espaañ ci gaal bi, ñu ngi dem tey", "wo"),
             ("abeg who sabi connection wey fit carry us go Libya", "pcm"),

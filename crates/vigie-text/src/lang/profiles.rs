@@ -110,6 +110,15 @@ const SOMALI: &[&str] = &[
     "rabaan",
     "hayaa",
     "wiilkeyga",
+    // Greetings and everyday words of short posts and reports ("Salaan, sawirkan eeg" was
+    // read as Dutch).
+    "salaan",
+    "eeg",
+    "fadlan",
+    "sawir",
+    "sawirkan",
+    "sawirka",
+    "mahadsanid",
 ];
 const HAUSA: &[&str] = &[
     "da", "ne", "ce", "ba", "ya", "ta", "mu", "su", "kuma", "zuwa", "amma", "wannan", "akwai",

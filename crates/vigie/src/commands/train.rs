@@ -57,12 +57,14 @@ pub fn run(args: TrainArgs) -> anyhow::Result<Status> {
     };
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::with_draw_target(
-            Some(settings.epochs as u64),
+            Some((settings.epochs * settings.runs.max(1)) as u64),
             ProgressDrawTarget::stderr(),
         );
         bar.set_style(
-            ProgressStyle::with_template("training {bar:30} epoch {pos}/{len} {elapsed_precise}")
-                .expect("valid template"),
+            ProgressStyle::with_template(
+                "training {bar:30} epoch {pos}/{len} (all runs) {elapsed_precise}",
+            )
+            .expect("valid template"),
         );
         bar
     } else {
@@ -71,12 +73,14 @@ pub fn run(args: TrainArgs) -> anyhow::Result<Status> {
     let mut model = LinearModel::train(&train, settings, |epoch| bar.set_position(epoch as u64));
     bar.finish_and_clear();
     model.calibrate(&dev);
-    // The policy's stance: benign content is most of the traffic; keep its false-positive
-    // rate at or below 3% on dev.
-    model.tune_benign_bias(&dev, 0.03);
     // Ransom is always reviewed, never removed: a miss costs a hostage, an extra alert costs
-    // reviewer time. Trade up to 0.01 of dev macro-F1 for its recall.
-    let ransom_boost = model.boost_recall(Label::ExtortionRansom, &dev, 0.01, 0.03);
+    // reviewer time. Its bias is raised first, to the recall target (0.95) on dev...
+    let ransom_boost = model.reach_recall(Label::ExtortionRansom, &dev, 0.95);
+    // ...then the policy's stance: benign content is most of the traffic; keep its
+    // false-positive rate at or below 3% on dev. (Boosting ransom after this, within the same
+    // budget, left no room: dev ransom recall 0.82 against 0.88 this way, for 0.002 of dev
+    // macro-F1.)
+    model.tune_benign_bias(&dev, 0.03);
     let dev_report = report(&model, &dev);
     let test_report = report(&model, &test);
     model.meta = json!({
