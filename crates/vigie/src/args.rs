@@ -120,8 +120,9 @@ others go on and the exit status is 1.")]
     /// matched against (`vigie scan --banks DIR`).
     #[command(subcommand)]
     Bank(BankCommand),
-    /// Run Vigie as an HTTP service: items, batches, search checks, reports, cases, banks,
-    /// HMA-compatible lookup, metrics; state in SQLite under --data (./vigie-data).
+    /// Run Vigie as an HTTP service: items, batches, search checks, reports, cases, appeals,
+    /// banks, HMA-compatible lookup, metrics, and the reviewer console at /console (sign in with
+    /// a `review` token); state in SQLite under --data (./vigie-data).
     Serve(vigie_server::ServeArgs),
     /// API tokens for `vigie serve`: create (printed once, stored hashed), list, revoke.
     #[command(subcommand)]
