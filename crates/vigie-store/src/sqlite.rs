@@ -636,18 +636,10 @@ fn record_in(
     }
 
     if let (true, Some(author_id)) = (strike, author_id) {
-        transaction
-            .execute(
-                "INSERT INTO strikes (author_id, count, updated_at) VALUES (?1, 1, ?2)
-                 ON CONFLICT (author_id) DO UPDATE SET count = count + 1, updated_at = ?2",
-                params![author_id, now],
-            )
-            .context(context)?;
-        append_audit_in(
+        add_strike_in(
             transaction,
             now,
             &source.actor,
-            "strike.added",
             author_id,
             &json!({ "item_id": item.id }),
         )?;
@@ -709,20 +701,7 @@ fn record_in(
         case_id = Some(id);
     }
 
-    if !decision.actions.is_empty() && !options.webhook_urls.is_empty() {
-        let body = to_json(
-            &json!({
-                "event": "decision",
-                "item_id": item.id,
-                "case_id": case_id,
-                "decision": decision,
-            }),
-            || format!("webhook body for item {}", item.id),
-        )?;
-        for url in &options.webhook_urls {
-            enqueue_in(transaction, now, url, "decision", &body)?;
-        }
-    }
+    enqueue_decision_in(transaction, now, options, decision, case_id)?;
 
     append_audit_in(
         transaction,
@@ -789,20 +768,12 @@ fn apply_reviewed_decision(
         .any(|action| action.action_type == ActionType::Strike);
     if let (true, false, Some(author_id)) = (strike, struck, &author_id) {
         transaction
-            .execute(
-                "INSERT INTO strikes (author_id, count, updated_at) VALUES (?1, 1, ?2)
-                 ON CONFLICT (author_id) DO UPDATE SET count = count + 1, updated_at = ?2",
-                params![author_id, now],
-            )
-            .context(context)?;
-        transaction
             .execute("UPDATE items SET struck = 1 WHERE id = ?1", [item_id])
             .context(context)?;
-        append_audit_in(
+        add_strike_in(
             transaction,
             now,
             reviewer,
-            "strike.added",
             author_id,
             &json!({ "item_id": item_id, "case_id": case_id }),
         )?;
@@ -821,19 +792,51 @@ fn apply_reviewed_decision(
             "policy_version": decision.policy_version,
         }),
     )?;
-    if !decision.actions.is_empty() && !options.webhook_urls.is_empty() {
-        let body = to_json(
-            &json!({
-                "event": "decision",
-                "item_id": item_id,
-                "case_id": case_id,
-                "decision": decision,
-            }),
-            || format!("webhook body for item {item_id}"),
-        )?;
-        for url in &options.webhook_urls {
-            enqueue_in(transaction, now, url, "decision", &body)?;
-        }
+    enqueue_decision_in(transaction, now, options, decision, Some(case_id))
+}
+
+/// One more strike for an author, with its audit entry.
+fn add_strike_in(
+    transaction: &Connection,
+    now: Timestamp,
+    actor: &str,
+    author_id: &str,
+    details: &Value,
+) -> Result<()> {
+    transaction
+        .execute(
+            "INSERT INTO strikes (author_id, count, updated_at) VALUES (?1, 1, ?2)
+             ON CONFLICT (author_id) DO UPDATE SET count = count + 1, updated_at = ?2",
+            params![author_id, now],
+        )
+        .context(|| format!("adding a strike for {author_id}"))?;
+    append_audit_in(transaction, now, actor, "strike.added", author_id, details)?;
+    Ok(())
+}
+
+/// Queues a `decision` event for every webhook URL, if the decision proposes actions: the same
+/// event for automatic and reviewed decisions.
+fn enqueue_decision_in(
+    transaction: &Connection,
+    now: Timestamp,
+    options: &StoreOptions,
+    decision: &Decision,
+    case_id: Option<i64>,
+) -> Result<()> {
+    if decision.actions.is_empty() || options.webhook_urls.is_empty() {
+        return Ok(());
+    }
+    let body = to_json(
+        &json!({
+            "event": "decision",
+            "item_id": decision.id,
+            "case_id": case_id,
+            "decision": decision,
+        }),
+        || format!("webhook body for item {}", decision.id),
+    )?;
+    for url in &options.webhook_urls {
+        enqueue_in(transaction, now, url, "decision", &body)?;
     }
     Ok(())
 }
