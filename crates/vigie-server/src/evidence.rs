@@ -122,16 +122,16 @@ pub async fn post_media(
     Ok((StatusCode::CREATED, Json(answer)))
 }
 
-/// Writes a file whole or not at all (temporary file, sync, rename).
+/// Writes a file whole or not at all: a uniquely named temporary file beside it, synced, then
+/// renamed (two uploads of the same file at once each write their own).
 fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let dir = path.parent().unwrap_or_else(|| std::path::Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    let mut file = std::fs::File::create(&tmp)?;
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
     file.write_all(bytes)?;
-    file.sync_all()?;
-    std::fs::rename(&tmp, path)
+    file.as_file().sync_all()?;
+    file.persist(path).map(|_| ()).map_err(|e| e.error)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::StatusCode;
-use common::{call, get, harness, post_json, Harness, Reply};
+use common::{call, get, harness, post_json, send, Harness, Reply};
 use serde_json::{json, Value};
 
 const RANSOM_TI: &str =
@@ -37,7 +37,7 @@ async fn form(h: &Harness, uri: &str, cookie: &str, body: &str) -> Reply {
         .header("content-type", "application/x-www-form-urlencoded")
         .body(Body::from(body.to_string()))
         .unwrap();
-    send(h, request).await
+    send(&h.app, request).await
 }
 
 async fn page(h: &Harness, uri: &str, cookie: &str) -> Reply {
@@ -46,23 +46,7 @@ async fn page(h: &Harness, uri: &str, cookie: &str) -> Reply {
         .header("cookie", cookie)
         .body(Body::empty())
         .unwrap();
-    send(h, request).await
-}
-
-async fn send(h: &Harness, request: axum::http::Request<Body>) -> Reply {
-    use tower::ServiceExt;
-    let response = h.app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap()
-        .to_vec();
-    Reply {
-        status,
-        headers,
-        body,
-    }
+    send(&h.app, request).await
 }
 
 /// Signs in with `token`; returns the session cookie (`vigie_session=...`) and the page's CSRF.

@@ -350,15 +350,6 @@ fn from_json<T: serde::de::DeserializeOwned>(
     })
 }
 
-fn priority_name(priority: Priority) -> &'static str {
-    match priority {
-        Priority::Low => "low",
-        Priority::Normal => "normal",
-        Priority::High => "high",
-        Priority::Critical => "critical",
-    }
-}
-
 fn priority_parse(name: &str) -> Result<Priority> {
     Ok(match name {
         "low" => Priority::Low,
@@ -671,7 +662,7 @@ fn record_in(
                 params![
                     item.id,
                     queue,
-                    priority_name(priority),
+                    priority.as_str(),
                     sort_rank(priority, source.trusted_flagger),
                     source.trusted_flagger,
                     now
@@ -694,7 +685,7 @@ fn record_in(
             &json!({
                 "item_id": item.id,
                 "queue": queue,
-                "priority": priority_name(priority),
+                "priority": priority.as_str(),
                 "trusted_flagger": source.trusted_flagger,
             }),
         )?;
@@ -1292,7 +1283,7 @@ impl Store for SqliteStore {
                              WHERE id = ?1",
                             params![
                                 case_id,
-                                priority_name(priority),
+                                priority.as_str(),
                                 sort_rank(priority, detail.case.trusted_flagger),
                                 now
                             ],
@@ -1878,7 +1869,7 @@ mod tests {
             Priority::High,
             Priority::Critical,
         ] {
-            assert_eq!(priority_parse(priority_name(priority)).unwrap(), priority);
+            assert_eq!(priority_parse(priority.as_str()).unwrap(), priority);
         }
     }
 }

@@ -30,7 +30,7 @@ pub struct Mark {
 
 /// Unicode controls that reorder or hide text: a classic way to make a link or a number read
 /// differently from what it is. They are shown by name, never applied.
-fn control_name(c: char) -> Option<&'static str> {
+pub(super) fn control_name(c: char) -> Option<&'static str> {
     Some(match c {
         '\u{200B}' => "ZWSP",
         '\u{200E}' => "LRM",

@@ -67,7 +67,7 @@ fn snippet(text: Option<&str>, n: usize) -> String {
     };
     let clean: String = text
         .chars()
-        .filter(|c| !matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}' | '\u{FEFF}'))
+        .filter(|c| super::highlight::control_name(*c).is_none())
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     let mut out: String = clean.chars().take(n).collect();
@@ -231,7 +231,7 @@ pub async fn queues(
             queue: q.queue,
             waiting: q.waiting,
             escalated: q.escalated,
-            priority: priority_name(q.top_priority),
+            priority: q.top_priority.as_str(),
             oldest: age(q.oldest_opened_at, now),
         })
         .collect();
@@ -241,15 +241,6 @@ pub async fn queues(
         total: queues.iter().map(|q| q.waiting).sum(),
         queues,
     }))
-}
-
-fn priority_name(priority: vigie_core::Priority) -> &'static str {
-    match priority {
-        vigie_core::Priority::Low => "low",
-        vigie_core::Priority::Normal => "normal",
-        vigie_core::Priority::High => "high",
-        vigie_core::Priority::Critical => "critical",
-    }
 }
 
 struct CaseRow {
@@ -308,7 +299,7 @@ pub async fn queue(
         .take(QUEUE_PAGE)
         .map(|(case, item)| CaseRow {
             id: case.id,
-            priority: priority_name(case.priority),
+            priority: case.priority.as_str(),
             status: case.status.as_str(),
             age: age(case.opened_at, now),
             snippet: snippet(item.text.as_deref(), 160),
@@ -583,7 +574,7 @@ pub async fn case(
         csrf: session.csrf.clone(),
         case_id: detail.case.id,
         queue: detail.case.queue.clone(),
-        priority: priority_name(detail.case.priority),
+        priority: detail.case.priority.as_str(),
         status: detail.case.status.as_str(),
         opened: age(detail.case.opened_at, now),
         trusted: detail.case.trusted_flagger,

@@ -104,11 +104,12 @@ pub async fn call(
     if let Some(ct) = content_type {
         request = request.header("content-type", ct);
     }
-    let response = app
-        .clone()
-        .oneshot(request.body(body.into()).unwrap())
-        .await
-        .unwrap();
+    send(app, request.body(body.into()).unwrap()).await
+}
+
+/// Sends one request through the router and reads the whole answer.
+pub async fn send(app: &Router, request: Request<Body>) -> Reply {
+    let response = app.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
     let body = axum::body::to_bytes(response.into_body(), usize::MAX)

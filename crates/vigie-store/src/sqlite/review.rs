@@ -2,8 +2,8 @@
 //! search, linked items, the audit trail of one subject, sessions and reviewer settings.
 
 use super::{
-    append_audit_in, case_from_row, finish_case, from_json, limit_param, load_case, priority_name,
-    sort_rank, AUDIT_COLUMNS, CASE_COLUMNS,
+    append_audit_in, case_from_row, finish_case, from_json, limit_param, load_case, sort_rank,
+    AUDIT_COLUMNS, CASE_COLUMNS,
 };
 use crate::error::SqlContext;
 use crate::token::{hash_secret, hex};
@@ -94,7 +94,7 @@ pub(super) fn open_appeal(
             params![
                 item_id,
                 APPEAL_QUEUE,
-                priority_name(priority),
+                priority.as_str(),
                 sort_rank(priority, false),
                 now,
                 appeal_of,
