@@ -11,6 +11,7 @@
 //! high score; an offer needs intent *and* route, price or contact; a ransom demand needs a
 //! demand *and* a threat, captive or payment.
 
+pub mod calibration;
 mod combined;
 pub mod eval;
 mod evidence;

@@ -1,11 +1,12 @@
 //! The trainable text model: multinomial logistic regression over hashed character n-grams,
 //! word unigrams and bigrams, plus the lexicon categories, entity types, language and item
 //! kind as dense features. Class-weighted, trained with Adagrad, deterministic from a seed,
-//! calibrated by temperature scaling on the dev split.
+//! calibrated on held-out logits ([`crate::calibration`]).
 //!
 //! The model file is binary: the magic `VIGIEMDL`, a format version, a JSON metadata block
 //! (labels, feature settings, training-data hash, metrics, seed) and the non-zero weights.
 
+use crate::calibration::{softmax, Adjustment};
 use vigie_core::{EntityType, ItemKind, Label};
 use vigie_text::lexicon::Category;
 
@@ -243,9 +244,10 @@ pub struct LinearModel {
     /// `WIDTH × 6` weights, feature-major.
     weights: Vec<f32>,
     bias: [f32; 6],
-    /// Temperature dividing the logits (calibrated on dev).
+    /// Temperature dividing the logits (fitted on held-out logits).
     pub temperature: f32,
-    /// Added to the benign logit (chosen on dev to keep the benign false-positive rate low).
+    /// Added to the benign logit (chosen on held-out logits to keep the benign false-positive
+    /// rate low).
     pub benign_bias: f32,
     /// Metadata written with the weights.
     pub meta: serde_json::Value,
@@ -268,18 +270,6 @@ pub enum ModelError {
     /// Truncated or corrupt.
     #[error("corrupt model file: {0}")]
     Corrupt(String),
-}
-
-fn softmax(logits: &mut [f32; 6]) {
-    let max = logits.iter().cloned().fold(f32::MIN, f32::max);
-    let mut sum = 0.0;
-    for l in logits.iter_mut() {
-        *l = (*l - max).exp();
-        sum += *l;
-    }
-    for l in logits.iter_mut() {
-        *l /= sum;
-    }
 }
 
 impl LinearModel {
@@ -410,147 +400,17 @@ impl LinearModel {
         l
     }
 
-    /// Chooses the benign bias on held-out examples: the best macro-F1 among the biases that
-    /// keep the benign false-positive rate at or below `max_benign_fpr` (the lowest rate when
-    /// none does).
-    pub fn tune_benign_bias(&mut self, examples: &[(Features, Label)], max_benign_fpr: f64) {
-        use crate::eval::{evaluate, Scored};
-        let mut best: Option<(bool, f64, f32)> = None;
-        let mut bias = 0.0f32;
-        while bias <= 4.0 {
-            self.benign_bias = bias;
-            let report = evaluate(
-                &examples
-                    .iter()
-                    .map(|(x, l)| Scored {
-                        truth: *l,
-                        scores: self.predict(x),
-                    })
-                    .collect::<Vec<_>>(),
-            );
-            let ok = report.benign_fpr <= max_benign_fpr;
-            let key = (
-                ok,
-                if ok {
-                    report.macro_f1
-                } else {
-                    -report.benign_fpr
-                },
-                bias,
-            );
-            if best.is_none_or(|b| (key.0, key.1) > (b.0, b.1)) {
-                best = Some(key);
-            }
-            bias += 0.1;
-        }
-        self.benign_bias = best.map_or(0.0, |b| b.2);
-    }
-
-    /// Raises one label's bias on held-out examples for recall: the largest boost (in steps of
-    /// 0.1, up to 2) that keeps macro-F1 within `max_f1_loss` of the unboosted model and the
-    /// benign false-positive rate at or below `max_benign_fpr`. Returns the boost chosen.
-    pub fn boost_recall(
-        &mut self,
-        label: Label,
-        examples: &[(Features, Label)],
-        max_f1_loss: f64,
-        max_benign_fpr: f64,
-    ) -> f32 {
-        use crate::eval::{evaluate, Scored};
-        let report = |model: &LinearModel| {
-            evaluate(
-                &examples
-                    .iter()
-                    .map(|(x, l)| Scored {
-                        truth: *l,
-                        scores: model.predict(x),
-                    })
-                    .collect::<Vec<_>>(),
-            )
-        };
-        let base = self.bias[label.index()];
-        let floor = report(self).macro_f1 - max_f1_loss;
-        let mut chosen = 0.0f32;
-        for step in 1..=20 {
-            let boost = step as f32 * 0.1;
-            self.bias[label.index()] = base + boost;
-            let r = report(self);
-            if r.macro_f1 >= floor && r.benign_fpr <= max_benign_fpr {
-                chosen = boost;
+    /// Applies a calibration fitted on held-out logits: its shifts join the biases (benign's
+    /// as the benign bias) and its temperature replaces the model's.
+    pub fn apply(&mut self, adjustment: &Adjustment) {
+        for (k, shift) in adjustment.shift.iter().enumerate() {
+            if k == Label::Benign.index() {
+                self.benign_bias = *shift;
+            } else {
+                self.bias[k] += shift;
             }
         }
-        self.bias[label.index()] = base + chosen;
-        chosen
-    }
-
-    /// Raises one label's bias on held-out examples until its recall reaches `target`: the
-    /// smallest boost (in steps of 0.1, up to 2) that does, or 2 when none does. Returns the
-    /// boost chosen. Run it before [`LinearModel::tune_benign_bias`], which then spends the
-    /// benign false-positive budget with the boost in place.
-    pub fn reach_recall(
-        &mut self,
-        label: Label,
-        examples: &[(Features, Label)],
-        target: f64,
-    ) -> f32 {
-        let base = self.bias[label.index()];
-        let k = label.index();
-        let mut chosen = 2.0f32;
-        for step in 0..=20 {
-            let boost = step as f32 * 0.1;
-            self.bias[k] = base + boost;
-            let (mut hit, mut support) = (0usize, 0usize);
-            for (x, truth) in examples {
-                if *truth != label {
-                    continue;
-                }
-                support += 1;
-                let p = self.predict(x);
-                if (0..6).all(|j| j == k || p[k] > p[j]) {
-                    hit += 1;
-                }
-            }
-            if support == 0 || hit as f64 >= target * support as f64 {
-                chosen = boost;
-                break;
-            }
-        }
-        self.bias[k] = base + chosen;
-        chosen
-    }
-
-    /// Fits the temperature on held-out examples (minimum negative log-likelihood).
-    pub fn calibrate(&mut self, examples: &[(Features, Label)]) {
-        if examples.is_empty() {
-            return;
-        }
-        let logits: Vec<([f32; 6], usize)> = examples
-            .iter()
-            .map(|(x, l)| (self.logits(x), l.index()))
-            .collect();
-        let nll = |t: f32| -> f64 {
-            logits
-                .iter()
-                .map(|(l, y)| {
-                    let mut p = *l;
-                    for v in p.iter_mut() {
-                        *v /= t;
-                    }
-                    softmax(&mut p);
-                    -f64::from(p[*y].max(1e-9)).ln()
-                })
-                .sum()
-        };
-        let mut best = (1.0f32, nll(1.0));
-        let mut t = 0.3f32;
-        while t <= 4.0 {
-            let value = nll(t);
-            if value < best.1 {
-                best = (t, value);
-            }
-            t += 0.05;
-        }
-        self.temperature = best.0;
+        self.temperature = adjustment.temperature;
     }
 
     /// The weight of one feature for one label.
@@ -692,44 +552,6 @@ mod tests {
         .iter()
         .map(|(t, l)| (example(t), *l))
         .collect()
-    }
-
-    #[test]
-    fn a_recall_boost_raises_the_label_within_its_limits() {
-        let mut model = LinearModel::train(&toy(), Settings::default(), |_| {});
-        let x = example("money or your son");
-        let before = model.predict(&x)[Label::ExtortionRansom.index()];
-        // No limits to respect: the largest boost is taken, and the label's score rises.
-        let boost = model.boost_recall(Label::ExtortionRansom, &toy(), 1.0, 1.0);
-        assert!((boost - 2.0).abs() < 1e-6, "{boost}");
-        assert!(model.predict(&x)[Label::ExtortionRansom.index()] > before);
-        // A limit already at its edge: no boost that would flag a benign item is taken.
-        let mut strict = LinearModel::train(&toy(), Settings::default(), |_| {});
-        let untouched = strict.to_bytes();
-        let boost = strict.boost_recall(Label::ExtortionRansom, &toy(), 0.0, -1.0);
-        assert_eq!(boost, 0.0);
-        assert_eq!(strict.to_bytes(), untouched);
-    }
-
-    #[test]
-    fn reaching_a_recall_takes_the_smallest_boost_that_does() {
-        let mut model = LinearModel::train(&toy(), Settings::default(), |_| {});
-        // Already reached on the training examples: no boost.
-        assert_eq!(
-            model.reach_recall(Label::ExtortionRansom, &toy(), 0.95),
-            0.0
-        );
-        // Unreachable: every other label's examples counted as ransom would need more than
-        // any boost; the largest is taken and the bias rises by it.
-        let others: Vec<(Features, Label)> = toy()
-            .into_iter()
-            .map(|(x, _)| (x, Label::ExtortionRansom))
-            .collect();
-        let x = example("coastguard rescued forty people news");
-        let before = model.predict(&x)[Label::ExtortionRansom.index()];
-        let boost = model.reach_recall(Label::ExtortionRansom, &others, 1.0);
-        assert!(boost > 0.0, "{boost}");
-        assert!(model.predict(&x)[Label::ExtortionRansom.index()] > before);
     }
 
     #[test]
