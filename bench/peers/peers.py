@@ -36,9 +36,10 @@ def split_of(family):
     return "train" if r < 70 else "dev" if r < 85 else "test"
 
 
-def load():
+def load(corpus=None):
+    """Every item of the corpus directory (data/corpus by default), with its split."""
     items = []
-    for path in sorted((ROOT / "data/corpus").glob("*.jsonl")):
+    for path in sorted(pathlib.Path(corpus or ROOT / "data/corpus").glob("*.jsonl")):
         for line in path.read_text().splitlines():
             if line.strip():
                 items.append(json.loads(line))
