@@ -11,7 +11,7 @@ use vigie_core::{EntityType, ItemKind, Label};
 use vigie_text::lexicon::Category;
 
 /// Hashed feature buckets.
-pub const BUCKETS: usize = 1 << 16;
+pub const BUCKETS: usize = 1 << 18;
 /// Dense features after the hashed ones: 19 lexicon categories, 10 entity types, 24 languages,
 /// 9 item kinds, the evidence scorer's 6 scores.
 pub const DENSE: usize = 19 + 10 + LANGS.len() + 9 + 6;
@@ -129,29 +129,30 @@ pub fn text_features(text: &str, mut names: Option<&mut Vec<(u32, String)>>) -> 
     features
 }
 
-/// Counts repeated buckets, in first-seen order, with a per-thread table of counts (no sort, no
-/// hashing of the bucket numbers again).
+/// Counts repeated buckets, in first-seen order, with a small open-addressing table sized to
+/// the item (it stays in the first-level cache, where a table over all buckets would not).
 fn count(buckets: &[u32]) -> Features {
-    thread_local! {
-        static SLOTS: std::cell::RefCell<Vec<u32>> = std::cell::RefCell::new(vec![u32::MAX; BUCKETS]);
-    }
-    SLOTS.with(|slots| {
-        let mut slots = slots.borrow_mut();
-        let mut features: Features = Vec::with_capacity(buckets.len());
-        for &index in buckets {
-            let slot = &mut slots[index as usize];
-            if *slot == u32::MAX {
-                *slot = features.len() as u32;
+    let size = (buckets.len() * 2).next_power_of_two().max(16);
+    let mask = size - 1;
+    let mut slots = vec![u32::MAX; size];
+    let mut features: Features = Vec::with_capacity(buckets.len());
+    for &index in buckets {
+        let mut at = (index.wrapping_mul(0x9E37_79B9) >> 7) as usize & mask;
+        loop {
+            let slot = slots[at];
+            if slot == u32::MAX {
+                slots[at] = features.len() as u32;
                 features.push((index, 1.0));
-            } else {
-                features[*slot as usize].1 += 1.0;
+                break;
             }
+            if features[slot as usize].0 == index {
+                features[slot as usize].1 += 1.0;
+                break;
+            }
+            at = (at + 1) & mask;
         }
-        for (index, _) in &features {
-            slots[*index as usize] = u32::MAX;
-        }
-        features
-    })
+    }
+    features
 }
 
 /// All features of one example: hashed text features then dense ones.
