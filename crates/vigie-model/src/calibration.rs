@@ -27,6 +27,10 @@ impl Default for Adjustment {
     }
 }
 
+/// How a pair of shifts ranks: the budget kept, the recall reached, then the figure to
+/// maximise (macro-F1, ransom recall or the negated false-positive rate), then macro-F1.
+type FitKey = (bool, bool, f64, f64);
+
 /// The targets calibration fits to.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Targets {
@@ -52,7 +56,7 @@ impl Adjustment {
             ..Adjustment::default()
         };
         let (ransom, benign) = (Label::ExtortionRansom.index(), Label::Benign.index());
-        let mut best: Option<((bool, bool, f64, f64), [f32; 6])> = None;
+        let mut best: Option<(FitKey, [f32; 6])> = None;
         for r in 0..=20 {
             for b in 0..=40 {
                 adjustment.shift[ransom] = r as f32 * 0.1;
