@@ -226,9 +226,12 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            // The best dev macro-F1 on data/corpus among 12, 20, 30, 40, 60, 80 and 120.
+            // The best dev macro-F1 on data/corpus among 12, 20, 30, 40, 60, 80 and 120 (40 and
+            // 120 again on the 10,800-item corpus: no better).
             epochs: 80,
-            learning_rate: 0.4,
+            // On the 10,800-item corpus, dev macro-F1 by rate: 0.05: 0.888, 0.1: 0.888,
+            // 0.2: 0.902, 0.3: 0.892, 0.4: 0.893, 0.8: 0.875 (0.2 also ahead with seed 7).
+            learning_rate: 0.2,
             // Chosen on dev among 1e-6, 5e-6, 1e-5, 2e-5, 1e-4 and 1e-3 (with 8 runs).
             l2: 1e-5,
             seed: 42,
