@@ -43,9 +43,15 @@ pub struct Targets {
 impl Adjustment {
     /// Fits the temperature (minimum negative log-likelihood), then the ransom boost and the
     /// benign bias together, in steps of 0.1 (ransom 0 to 2, benign 0 to 4): the best macro-F1
-    /// among the pairs that meet both targets. When none does, the pair that keeps the benign
-    /// false-positive budget with the highest ransom recall; when none keeps the budget, the
-    /// lowest false-positive rate. Returns the adjustment and the ransom boost.
+    /// among the pairs that meet both targets with one standard error to spare. When none does,
+    /// the pair that keeps the benign false-positive budget with the highest ransom recall; when
+    /// none keeps the budget, the lowest false-positive rate. Returns the adjustment and the
+    /// ransom boost.
+    ///
+    /// The margin: fitted right at the targets on held-out data, new data misses them about half
+    /// the time (the 3% budget met on dev gave 3.9% on test). One standard error of each rate
+    /// at the held-out counts (about 0.6 points of false positives at 850 benign items, 1.4
+    /// points of ransom recall at 230 ransom items) shrinks as the corpus grows.
     ///
     /// Ransom is always reviewed, never removed: a miss costs a hostage, an extra alert costs
     /// reviewer time. Chosen one after the other (ransom first, then benign spending the
@@ -55,6 +61,11 @@ impl Adjustment {
             temperature: fit_temperature(held),
             ..Adjustment::default()
         };
+        let count = |label| held.iter().filter(|(_, t)| *t == label).count().max(1) as f64;
+        let se = |p: f64, n: f64| (p * (1.0 - p) / n).sqrt();
+        let (fpr, recall) = (targets.max_benign_fpr, targets.ransom_recall);
+        let max_fpr = (fpr - se(fpr, count(Label::Benign))).max(0.0);
+        let min_recall = (recall + se(recall, count(Label::ExtortionRansom))).min(1.0);
         let (ransom, benign) = (Label::ExtortionRansom.index(), Label::Benign.index());
         let mut best: Option<(FitKey, [f32; 6])> = None;
         for r in 0..=20 {
@@ -62,8 +73,8 @@ impl Adjustment {
                 adjustment.shift[ransom] = r as f32 * 0.1;
                 adjustment.shift[benign] = b as f32 * 0.1;
                 let report = adjustment.report(held);
-                let budget = report.benign_fpr <= targets.max_benign_fpr;
-                let recall = report.ransom_recall >= targets.ransom_recall;
+                let budget = report.benign_fpr <= max_fpr;
+                let recall = report.ransom_recall >= min_recall;
                 let primary = match (budget, recall) {
                     (true, true) => report.macro_f1,
                     (true, false) => report.ransom_recall,
@@ -191,6 +202,26 @@ mod tests {
         assert!((adjustment.shift[BENIGN] - 0.3).abs() < 1e-6);
         let report = adjustment.report(&held);
         assert_eq!((report.benign_fpr, report.accuracy), (0.0, 1.0));
+    }
+
+    #[test]
+    fn the_budget_is_kept_with_one_standard_error_to_spare() {
+        // 1,000 benign items, 28 of them read as offers by 0.25: 2.8%, inside the 3% budget
+        // but not inside it by one standard error (0.54 points). A hundred offers lead benign
+        // by only 0.27, so winning the false positives back costs them.
+        let mut held: Vec<HeldOut> = (0..100)
+            .map(|_| (logits(0, 0.27), Label::SmugglingAdvertisement))
+            .collect();
+        held.extend((0..28).map(|_| (logits(0, 0.25), Label::Benign)));
+        held.extend((0..972).map(|_| (logits(BENIGN, 2.0), Label::Benign)));
+        let (adjustment, _) = Adjustment::fit(&held, TARGETS);
+        assert!((adjustment.shift[BENIGN] - 0.3).abs() < 1e-6);
+        let report = adjustment.report(&held);
+        assert_eq!(report.benign_fpr, 0.0);
+        assert_eq!(
+            report.labels[0].recall, 0.0,
+            "the budget comes before the offers"
+        );
     }
 
     #[test]

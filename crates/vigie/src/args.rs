@@ -135,6 +135,7 @@ others go on and the exit status is 1.")]
 Examples:
   vigie eval --data data/corpus
   vigie eval --data data/corpus --split dev --model /tmp/m.vgm --curves pr.svg
+  vigie eval --data data/corpus/heldout --split all
 
 Prints per-label precision/recall/F1, macro-F1, the benign false-positive rate, ransom recall,
 a per-language table and the confusion matrix, for the combined scorer (what decisions use),
@@ -184,7 +185,8 @@ pub struct EvalArgs {
     /// The labelled corpus: a JSON Lines file or a directory of them.
     #[arg(long, value_name = "PATH")]
     pub data: PathBuf,
-    /// The split to evaluate: train, dev or test.
+    /// The split to evaluate: train, dev or test (by family, as `vigie train` splits), or all
+    /// (every item: a labelled set kept apart from the corpus).
     #[arg(long, default_value = "test")]
     pub split: String,
     /// Write precision-recall curves here (SVG).

@@ -12,8 +12,15 @@ use vigie_engine::Engine;
 use vigie_model::eval::{evaluate, pr_svg, Report, Scored};
 
 pub fn run(args: EvalArgs) -> anyhow::Result<Status> {
-    let split = Split::parse(&args.split)
-        .with_context(|| format!("--split must be train, dev or test, not `{}`", args.split))?;
+    // `all`: every item, for a labelled set kept apart from the corpus (a held-out set, a new
+    // batch of reviewers' decisions).
+    let split =
+        match args.split.as_str() {
+            "all" => None,
+            name => Some(Split::parse(name).with_context(|| {
+                format!("--split must be train, dev, test or all, not `{name}`")
+            })?),
+        };
     let files = model_data(&args.model)?;
     if files.model().is_none() {
         anyhow::bail!("no model: pass --model FILE or train one into data/models/default.vgm");
@@ -23,7 +30,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<Status> {
     let (items, _) = corpus::load(&args.data)?;
     let chosen: Vec<_> = items
         .iter()
-        .filter(|l| split_of(&l.family) == split)
+        .filter(|l| split.is_none_or(|s| split_of(&l.family) == s))
         .collect();
     if chosen.is_empty() {
         anyhow::bail!("the {} split is empty", args.split);
