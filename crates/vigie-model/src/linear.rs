@@ -283,14 +283,14 @@ impl LinearModel {
     pub fn train(
         examples: &[(Features, Label)],
         settings: Settings,
-        mut progress: impl FnMut(usize),
+        progress: &mut dyn FnMut(usize),
     ) -> LinearModel {
         let runs = settings.runs.max(1);
         let mut weights = vec![0.0f32; WIDTH * 6];
         let mut bias = [0.0f32; 6];
         for run in 0..runs {
             let seed = settings.seed.wrapping_add(run as u64 * 7919);
-            let (w, b) = Self::train_run(examples, settings, seed, |epoch| {
+            let (w, b) = Self::train_run(examples, settings, seed, &mut |epoch| {
                 progress(run * settings.epochs + epoch)
             });
             for (mean, x) in weights.iter_mut().zip(&w) {
@@ -321,7 +321,7 @@ impl LinearModel {
         examples: &[(Features, Label)],
         settings: Settings,
         seed: u64,
-        mut progress: impl FnMut(usize),
+        progress: &mut dyn FnMut(usize),
     ) -> (Vec<f32>, [f32; 6]) {
         let mut counts = [0usize; 6];
         for (_, label) in examples {
@@ -560,8 +560,8 @@ mod tests {
 
     #[test]
     fn training_is_deterministic_and_the_file_round_trips() {
-        let a = LinearModel::train(&toy(), Settings::default(), |_| {});
-        let b = LinearModel::train(&toy(), Settings::default(), |_| {});
+        let a = LinearModel::train(&toy(), Settings::default(), &mut |_| {});
+        let b = LinearModel::train(&toy(), Settings::default(), &mut |_| {});
         assert_eq!(a.to_bytes(), b.to_bytes());
         let back = LinearModel::from_bytes(&a.to_bytes()).unwrap();
         let x = example("looking for smuggler");
@@ -584,13 +584,13 @@ mod tests {
             LinearModel::from_bytes(b"PK\x03\x04...."),
             Err(ModelError::NotAModel)
         );
-        let mut bytes = LinearModel::train(&toy(), Settings::default(), |_| {}).to_bytes();
+        let mut bytes = LinearModel::train(&toy(), Settings::default(), &mut |_| {}).to_bytes();
         bytes[8] = 9;
         assert!(matches!(
             LinearModel::from_bytes(&bytes),
             Err(ModelError::Version { found: 9, .. })
         ));
-        let bytes = LinearModel::train(&toy(), Settings::default(), |_| {}).to_bytes();
+        let bytes = LinearModel::train(&toy(), Settings::default(), &mut |_| {}).to_bytes();
         assert!(matches!(
             LinearModel::from_bytes(&bytes[..bytes.len() - 3]),
             Err(ModelError::Corrupt(_))

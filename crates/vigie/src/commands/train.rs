@@ -79,7 +79,9 @@ pub fn run(args: TrainArgs) -> anyhow::Result<Status> {
     } else {
         ProgressBar::hidden()
     };
-    let mut model = LinearModel::train(&train, settings, |epoch| bar.set_position(epoch as u64));
+    let mut model = LinearModel::train(&train, settings, &mut |epoch| {
+        bar.set_position(epoch as u64)
+    });
     bar.finish_and_clear();
     // Calibration fits on the dev split's logits, which the model did not train on.
     let held: Vec<HeldOut> = dev.iter().map(|(x, l)| (model.logits(x), *l)).collect();
