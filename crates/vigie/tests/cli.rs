@@ -492,6 +492,35 @@ fn training_is_deterministic_and_eval_explain_sample_work() {
     }
     assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
 
+    // A labelled set kept apart from the corpus is evaluated whole; a bad split is named.
+    let eval = |split: &str| {
+        vigie()
+            .args(["eval", "--split", split, "--data"])
+            .arg(&corpus)
+            .arg("--model")
+            .arg(dir.path().join("a.vgm"))
+            .output()
+            .unwrap()
+    };
+    let items = std::fs::read_to_string(&corpus)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count();
+    let output = eval("all");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.starts_with(&format!("all split: {items} items")),
+        "{stdout}"
+    );
+    let output = eval("everything");
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("train, dev, test or all"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
     let output = vigie()
         .args(["explain", "--model"])
         .arg(dir.path().join("a.vgm"))
