@@ -395,13 +395,13 @@ impl LinearModel {
 
     /// Calibrated probabilities per label (in `Label::ALL` order).
     pub fn predict(&self, x: &Features) -> [f32; 6] {
-        let mut l = self.logits(x);
-        l[Label::Benign.index()] += self.benign_bias;
-        for v in l.iter_mut() {
-            *v /= self.temperature;
+        let mut shift = [0.0; 6];
+        shift[Label::Benign.index()] = self.benign_bias;
+        Adjustment {
+            shift,
+            temperature: self.temperature,
         }
-        softmax(&mut l);
-        l
+        .probabilities(self.logits(x))
     }
 
     /// Applies a calibration fitted on held-out logits: its shifts join the biases (benign's
