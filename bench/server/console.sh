@@ -15,17 +15,10 @@ cd "$(dirname "$0")/../.."
 secs="${1:-10}"
 cases="${2:-5000}"
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 2; }
-cargo build --release --quiet -p vigie
-bin="${CARGO_TARGET_DIR:-$PWD/target}/release/vigie"
-data=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+. bench/server/common.sh
 ingest=$("$bin" token create --data "$data" --scope ingest --name platform)
 review=$("$bin" token create --data "$data" --scope review --name bench-reviewer)
-"$bin" serve --listen "127.0.0.1:$port" --data "$data" --rate-per-second 0 > "$data/server.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; rm -rf "$data"' EXIT
-base="http://127.0.0.1:$port"
-for _ in $(seq 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
+serve
 
 # Invented ransom messages in three languages, 50 phone numbers shared between them.
 python3 - "$cases" > "$data/items.jsonl" <<'PY'

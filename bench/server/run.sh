@@ -17,15 +17,9 @@ secs="${1:-10}"
 rate="${2:-20000}"
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 2; }
 command -v oha >/dev/null || { echo "oha not found: cargo install oha" >&2; exit 2; }
-cargo build --release --quiet -p vigie
-bin="${CARGO_TARGET_DIR:-$PWD/target}/release/vigie"
-data=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+. bench/server/common.sh
 token=$("$bin" token create --data "$data" --scope admin --name load)
-"$bin" serve --listen "127.0.0.1:$port" --data "$data" --rate-per-second 0 > "$data/server.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; rm -rf "$data"' EXIT
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+serve
 echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'); nproc $(nproc); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 echo
 for conns in ${CONNECTIONS:-64 512}; do
