@@ -226,6 +226,22 @@ async fn appeals_through_the_api_go_to_another_reviewer() {
         let token = h.ingest.clone();
         async move { post_json(&app, "/v1/appeals", Some(&token), &body).await }
     };
+    let decide = |case: i64, token: &str, outcome: &str, reason: &str| {
+        let app = h.app.clone();
+        let (token, body) = (
+            token.to_string(),
+            json!({"outcome": outcome, "reason": reason}),
+        );
+        async move {
+            post_json(
+                &app,
+                &format!("/v1/cases/{case}/decision"),
+                Some(&token),
+                &body,
+            )
+            .await
+        }
+    };
     let under_review = appeal(json!({"item_id": "ti-2", "reason": "ኣይጸሓፍኩን"})).await;
     assert_eq!(under_review.status, StatusCode::CONFLICT);
     assert_eq!(under_review.error_code(), "conflict");
@@ -254,13 +270,7 @@ async fn appeals_through_the_api_go_to_another_reviewer() {
     assert_eq!(search_only.status, StatusCode::FORBIDDEN);
 
     let case = case_of(&h, "ti-2");
-    let decided = post_json(
-        &h.app,
-        &format!("/v1/cases/{case}/decision"),
-        Some(&h.review),
-        &json!({"outcome": "confirm", "reason": "ransom"}),
-    )
-    .await;
+    let decided = decide(case, &h.review, "confirm", "ransom").await;
     assert_eq!(decided.status, StatusCode::OK, "{}", decided.text());
     let opened = appeal(json!({"item_id": "ti-2", "reason": "ኣይጸሓፍኩን፣ ሕሳበይ ተሰሪቑ"})).await;
     assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.text());
@@ -269,13 +279,7 @@ async fn appeals_through_the_api_go_to_another_reviewer() {
     assert_eq!(appeal_case["appeal_of"], case);
     let id = appeal_case["id"].as_i64().unwrap();
 
-    let same = post_json(
-        &h.app,
-        &format!("/v1/cases/{id}/decision"),
-        Some(&h.review),
-        &json!({"outcome": "overturn", "reason": "I was wrong"}),
-    )
-    .await;
+    let same = decide(id, &h.review, "overturn", "I was wrong").await;
     assert_eq!(same.status, StatusCode::CONFLICT);
     assert_eq!(same.error_code(), "same_reviewer");
 
@@ -284,13 +288,7 @@ async fn appeals_through_the_api_go_to_another_reviewer() {
         .store()
         .create_token("second-reviewer", &[vigie_server::Scope::Review], false)
         .unwrap();
-    let overturned = post_json(
-        &h.app,
-        &format!("/v1/cases/{id}/decision"),
-        Some(&other),
-        &json!({"outcome": "overturn", "reason": "account was stolen"}),
-    )
-    .await;
+    let overturned = decide(id, &other, "overturn", "account was stolen").await;
     assert_eq!(overturned.status, StatusCode::OK, "{}", overturned.text());
     let decision = get(&h.app, "/v1/decisions/ti-2", Some(&h.ingest))
         .await
