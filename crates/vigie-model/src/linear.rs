@@ -134,19 +134,21 @@ pub fn text_features(text: &str, mut names: Option<&mut Vec<(u32, String)>>) -> 
 fn count(buckets: &[u32]) -> Features {
     let size = (buckets.len() * 2).next_power_of_two().max(16);
     let mask = size - 1;
-    let mut slots = vec![u32::MAX; size];
+    // Each slot holds a bucket and its position in `features` (empty: `u32::MAX`), so a probe
+    // compares in the table without reading `features`.
+    let mut slots = vec![(u32::MAX, 0u32); size];
     let mut features: Features = Vec::with_capacity(buckets.len());
     for &index in buckets {
         let mut at = (index.wrapping_mul(0x9E37_79B9) >> 7) as usize & mask;
         loop {
-            let slot = slots[at];
-            if slot == u32::MAX {
-                slots[at] = features.len() as u32;
-                features.push((index, 1.0));
+            let (bucket, position) = slots[at];
+            if bucket == index {
+                features[position as usize].1 += 1.0;
                 break;
             }
-            if features[slot as usize].0 == index {
-                features[slot as usize].1 += 1.0;
+            if bucket == u32::MAX {
+                slots[at] = (index, features.len() as u32);
+                features.push((index, 1.0));
                 break;
             }
             at = (at + 1) & mask;

@@ -4,8 +4,29 @@
 use super::{engine, output, stream, Status};
 use crate::args::ClassifyArgs;
 use indicatif::ProgressBar;
-use serde_json::{json, Map, Value};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use vigie_core::Label;
+
+/// One output line, serialised directly (no intermediate `serde_json::Value`).
+#[derive(serde::Serialize)]
+struct Line<'a> {
+    id: &'a str,
+    scores: Scores,
+    label: &'static str,
+}
+
+/// The six scores rounded to 4 decimals, keyed by label, in `Label::ALL` order.
+struct Scores([f64; 6]);
+
+impl Serialize for Scores {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(6))?;
+        for (label, score) in Label::ALL.iter().zip(self.0) {
+            map.serialize_entry(label.as_str(), &score)?;
+        }
+        map.end()
+    }
+}
 
 pub fn run(args: ClassifyArgs) -> anyhow::Result<Status> {
     let engine = engine(&args.data)?;
@@ -16,17 +37,14 @@ pub fn run(args: ClassifyArgs) -> anyhow::Result<Status> {
         &ProgressBar::hidden(),
         |item| {
             let scored = engine.score(item);
-            let mut scores = Map::new();
-            for label in Label::ALL {
-                let score = (scored.scores.get(label) as f64 * 10_000.0).round() / 10_000.0;
-                scores.insert(label.as_str().to_string(), json!(score));
-            }
-            json!({
-                "id": item.id,
-                "scores": Value::Object(scores),
-                "label": scored.scores.top().label.as_str(),
-            })
-            .to_string()
+            let line = Line {
+                id: &item.id,
+                scores: Scores(
+                    Label::ALL.map(|l| (scored.scores.get(l) as f64 * 10_000.0).round() / 10_000.0),
+                ),
+                label: scored.scores.top().label.as_str(),
+            };
+            serde_json::to_string(&line).expect("a classify line serialises")
         },
         |out, line| {
             out.write_all(line.as_bytes())?;
