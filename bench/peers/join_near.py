@@ -8,7 +8,9 @@ The parts given are processed in order, family by family, against everything acc
 overlap.py measures it:
 - an item at >= DUPLICATE of an accepted item is dropped;
 - a family with an item at >= JOIN of an accepted item of another family takes that family's
-  name (the closest one), all its items with it, so rephrasings stay together.
+  name (the closest one), all its items with it, so rephrasings stay together;
+- an item at >= JOIN of a held-out item (data/corpus/heldout/, never trained on) is dropped,
+  so training on it cannot flatter the held-out figures.
 """
 import json
 import pathlib
@@ -31,11 +33,13 @@ def main():
     corpus = new[0].parent
     old = [p for p in sorted(corpus.glob("*.jsonl")) if p.resolve() not in new]
     parts = {p: read(p) for p in old + new}
-    texts = [i["text"] for p in parts for i in parts[p]]
+    heldout = [i for p in sorted((corpus / "heldout").glob("*.jsonl")) for i in read(p)]
+    texts = [i["text"] for p in parts for i in parts[p]] + [i["text"] for i in heldout]
     vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True).fit(texts)
     accepted = [i for p in old for i in parts[p]]
     matrix = normalize(vec.transform([i["text"] for i in accepted]))
-    dropped = joined = 0
+    heldout_matrix = normalize(vec.transform([i["text"] for i in heldout])) if heldout else None
+    dropped = joined = near_heldout = 0
     for path in new:
         families = {}
         for item in parts[path]:
@@ -45,7 +49,12 @@ def main():
             x = normalize(vec.transform([m["text"] for m in members]))
             sim = (x @ matrix.T).toarray() if matrix.shape[0] else None
             survivors, rows, best = [], [], (0.0, None)
+            near = (x @ heldout_matrix.T).toarray().max(axis=1) if heldout_matrix is not None else None
             for k, m in enumerate(members):
+                if near is not None and near[k] >= JOIN:
+                    near_heldout += 1
+                    print(f"dropped {m['id']} ({near[k]:.2f} to a held-out item)")
+                    continue
                 if sim is not None and sim[k].max() >= DUPLICATE:
                     dropped += 1
                     print(f"dropped {m['id']} (duplicate of {accepted[sim[k].argmax()]['id']})")
@@ -68,7 +77,8 @@ def main():
                 matrix = sp.vstack([matrix, x[rows]]).tocsr()
         kept.sort(key=lambda m: m["id"])
         path.write_text("".join(json.dumps(m, ensure_ascii=False) + "\n" for m in kept), encoding="utf-8")
-    print(f"{dropped} items dropped as duplicates, {joined} items joined an existing family")
+    print(f"{dropped} items dropped as duplicates, {near_heldout} as close to a held-out item, "
+          f"{joined} items joined an existing family")
 
 
 if __name__ == "__main__":
