@@ -92,14 +92,27 @@ def main():
         for k, text in enumerate(bulk):
             f.write(json.dumps({"id": str(k), "text": text}, ensure_ascii=False) + "\n")
         bulk_file = f.name
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+        f.write(json.dumps({"id": "0", "text": bulk[0]}, ensure_ascii=False) + "\n")
+        one_file = f.name
     env = dict(os.environ, RAYON_NUM_THREADS="1")
-    start = time.perf_counter()
-    subprocess.run([str(VIGIE), "classify", bulk_file, "--out", os.devnull], env=env, check=True)
-    vigie_tps = N / (time.perf_counter() - start)
+
+    def run_classify(path):
+        start = time.perf_counter()
+        subprocess.run([str(VIGIE), "classify", path, "--out", os.devnull], env=env, check=True)
+        return time.perf_counter() - start
+
+    # The peers' timers start after their model is in memory; Vigie's process loads its model
+    # and compiles its automata first, so its start-up (a one-item run, the best of three)
+    # is measured and taken off.
+    startup = min(run_classify(one_file) for _ in range(3))
+    total = run_classify(bulk_file)
+    vigie_tps = N / (total - startup)
     rows.append(("vigie (whole pipeline + model)", f1["combined (decisions)"], vigie_tps))
     rows.append(("vigie model alone (F1)", f1["model alone"], float("nan")))
 
     print(f"test split: {len(test)} items, {len(labels)} labels; throughput on {N:,} texts, one core")
+    print(f"vigie start-up (model load, automata) {startup * 1000:.0f} ms, taken off its {total:.2f} s")
     print(f"{'':32} {'macro-F1':>9} {'texts/s':>12}")
     for name, f1v, tps in rows:
         print(f"{name:32} {f1v:9.3f} {tps:12,.0f}")

@@ -94,7 +94,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<Status> {
         "labels": Label::ALL.map(|l| l.as_str()),
         "features": {
             "hashed_buckets": linear::BUCKETS,
-            "char_ngrams": [2, 4],
+            "char_ngrams": [linear::CHAR_NGRAMS.0, linear::CHAR_NGRAMS.1],
             "words": "unigrams and bigrams",
             "dense": "19 lexicon categories, 10 entity types, languages, item kinds",
         },
