@@ -43,6 +43,15 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<Status> {
     let mut features = linear::text_features(&example.text, Some(&mut names));
     let dense_start = features.len();
     features.extend(linear::features(&example).into_iter().skip(dense_start));
+    // A repeated n-gram is one entry per occurrence: show it once, with its whole weight.
+    features.sort_by_key(|(f, _)| *f);
+    features.dedup_by(|later, kept| {
+        let same = later.0 == kept.0;
+        if same {
+            kept.1 += later.1;
+        }
+        same
+    });
     let mut ranked: Vec<Label> = Label::ALL.to_vec();
     ranked.sort_by(|a, b| scored.scores.get(*b).total_cmp(&scored.scores.get(*a)));
     for label in ranked.iter().take(3) {
