@@ -41,9 +41,7 @@ impl PhraseMatcher {
     pub fn new(patterns: &[String]) -> PhraseMatcher {
         // A DFA is fastest but grows with the pattern set (3,500 lexicon terms make a 43 MB
         // DFA that is no faster than the 1 MB contiguous NFA, measured in the `lexicon`
-        // bench); the gazetteer's few hundred forms are 2.4 times faster as a DFA. States up to
-        // depth 5 get dense transitions: the lexicon bench 9% faster than the default (2),
-        // and no faster at 8, 12 or 64 (the table outgrows the cache).
+        // bench); the gazetteer's few hundred forms are 2.4 times faster as a DFA.
         let kind = if patterns.len() <= 1_000 {
             AhoCorasickKind::DFA
         } else {
@@ -52,7 +50,6 @@ impl PhraseMatcher {
         let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
             .kind(Some(kind))
-            .dense_depth(5)
             .build(patterns)
             .expect("phrase patterns are small enough for an Aho-Corasick automaton");
         let arabic = patterns
