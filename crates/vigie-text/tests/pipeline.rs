@@ -330,6 +330,9 @@ fn ibans_with_valid_checksums() {
             "FR7630006000011234567890189",
         ),
         ("DE89370400440532013000", "DE89370400440532013000"),
+        // At odd and even offsets after words with digits (the scan skips two at a time).
+        ("a1 DE89370400440532013000", "DE89370400440532013000"),
+        ("x 12 DE89370400440532013000", "DE89370400440532013000"),
         ("gb82 west 1234 5698 7654 32", "GB82WEST12345698765432"),
         (
             "IT60X0542811101000000123456 intestato a",

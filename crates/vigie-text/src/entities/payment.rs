@@ -140,12 +140,17 @@ fn ibans(original: &str, norm: &Normalized, text: &str, found: &mut Found) {
             return;
         }
         let head = &bytes[i..i + 4];
+        // The check digits first: they rule out most positions, and a position whose fourth
+        // byte is no digit cannot start an IBAN, nor can the next one (its third byte).
+        if !head[3].is_ascii_digit() {
+            i += 2;
+            continue;
+        }
         let at_start = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
-        if !(at_start
+        if !(head[2].is_ascii_digit()
+            && at_start
             && head[0].is_ascii_lowercase()
-            && head[1].is_ascii_lowercase()
-            && head[2].is_ascii_digit()
-            && head[3].is_ascii_digit())
+            && head[1].is_ascii_lowercase())
         {
             i += 1;
             continue;
