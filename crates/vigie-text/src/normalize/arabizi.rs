@@ -17,17 +17,14 @@ pub const MIN_SKELETON: usize = 3;
 /// (`7arga`, `3la`, `l9ahwa`), not a plain number or a code like `a380`.
 pub fn has_arabizi_digit(token: &str) -> bool {
     let bytes = token.as_bytes();
-    let letters = bytes.iter().filter(|b| b.is_ascii_alphabetic()).count();
-    if letters == 0 {
-        return false;
-    }
+    // The digit test first: most words have none, and it settles them in one pass.
     bytes.iter().enumerate().any(|(i, b)| {
         matches!(b, b'2' | b'3' | b'5' | b'7' | b'9')
             && (bytes
                 .get(i + 1)
                 .is_some_and(|n| n.is_ascii_alphabetic() || *n == b'\'')
                 || (i > 0 && bytes[i - 1].is_ascii_alphabetic()))
-    })
+    }) && bytes.iter().any(u8::is_ascii_alphabetic)
 }
 
 /// The skeleton of one Latin (Arabizi) word, already normalised (lowercase ASCII).
