@@ -4,10 +4,11 @@
 //! Format (`data/places.tsv`): a header `name country role forms note`, tab-separated; `forms`
 //! is a `|`-separated list of spellings. Forms are normalised when loaded.
 
-use crate::matcher::PhraseMatcher;
+use crate::matcher::{PhraseMatch, PhraseMatcher};
 use crate::normalize::{normalize, Normalized};
 use crate::DataError;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 use vigie_core::Span;
 
 /// The role a place plays on migration routes.
@@ -82,7 +83,11 @@ pub struct PlaceHit {
 #[derive(Debug, Clone)]
 pub struct Gazetteer {
     places: Vec<Place>,
-    matcher: PhraseMatcher,
+    /// Normalised spellings; `form_place[i]` is the place of `forms[i]`.
+    forms: Vec<String>,
+    /// Compiled on the first [`Gazetteer::find`]: the analyser matches the forms in one
+    /// automaton with the lexicon instead.
+    matcher: OnceLock<PhraseMatcher>,
     form_place: Vec<usize>,
 }
 
@@ -130,8 +135,9 @@ impl Gazetteer {
             return Err(DataError::new(file, 0, "no places loaded".to_string()));
         }
         Ok(Gazetteer {
-            matcher: PhraseMatcher::new(&forms),
             places,
+            forms,
+            matcher: OnceLock::new(),
             form_place,
         })
     }
@@ -144,7 +150,18 @@ impl Gazetteer {
     /// Places named in the text; where forms overlap (`Gasr Garabulli` and `Garabulli`) the
     /// longest wins.
     pub fn find(&self, text: &Normalized) -> Vec<PlaceHit> {
-        let mut matches = self.matcher.find_all(text.as_str());
+        let matcher = self.matcher.get_or_init(|| PhraseMatcher::new(&self.forms));
+        self.hits(text, matcher.find_all(text.as_str()))
+    }
+
+    /// The normalised spellings: the patterns [`Gazetteer::hits`] expects matches of.
+    pub fn forms(&self) -> &[String] {
+        &self.forms
+    }
+
+    /// The places for `matches` of [`Gazetteer::forms`] in `text` (as
+    /// [`PhraseMatcher::find_all`] orders them); where they overlap, the longest wins.
+    pub fn hits(&self, text: &Normalized, mut matches: Vec<PhraseMatch>) -> Vec<PlaceHit> {
         // A bound for a text that is nothing but place names (the overlap filter is quadratic).
         matches.truncate(crate::lexicon::MAX_HITS);
         // Longest first, then drop those inside an already kept match.

@@ -6,11 +6,12 @@
 //! by their Arabizi consonant skeleton ([`crate::normalize::arabizi`]), so `7arga` in a post
 //! finds the lexicon's `حرقة`.
 
-use crate::matcher::{is_word_char, PhraseMatcher};
+use crate::matcher::{is_word_char, PhraseMatch, PhraseMatcher};
 use crate::normalize::{arabizi, normalize, Normalized};
 use crate::DataError;
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::OnceLock;
 use vigie_core::Span;
 
 /// What a term is evidence of.
@@ -158,7 +159,9 @@ pub const MAX_HITS: usize = 1_000;
 #[derive(Debug, Clone)]
 pub struct Lexicon {
     terms: Vec<Term>,
-    matcher: PhraseMatcher,
+    /// Compiled on the first [`Lexicon::find`]: the analyser matches the terms in one
+    /// automaton with the places instead.
+    matcher: OnceLock<PhraseMatcher>,
     /// Arabizi skeleton (words joined by spaces) → term indices.
     skeletons: HashMap<String, Vec<usize>>,
     max_skeleton_words: usize,
@@ -221,8 +224,6 @@ impl Lexicon {
         if terms.is_empty() {
             return Err(DataError::new("lexicon", 0, "no terms loaded".to_string()));
         }
-        let patterns: Vec<String> = terms.iter().map(|t| t.normalized.clone()).collect();
-        let matcher = PhraseMatcher::new(&patterns);
         let mut skeletons: HashMap<String, Vec<usize>> = HashMap::new();
         let mut max_skeleton_words = 0;
         for (idx, term) in terms.iter().enumerate() {
@@ -238,7 +239,7 @@ impl Lexicon {
         }
         Ok(Lexicon {
             terms,
-            matcher,
+            matcher: OnceLock::new(),
             skeletons,
             max_skeleton_words,
         })
@@ -253,10 +254,26 @@ impl Lexicon {
     /// consonant skeleton against Arabic-script terms; without it, only words that carry an
     /// Arabizi digit (`7arga`) are.
     pub fn find(&self, text: &Normalized, arabizi: bool) -> Vec<LexiconHit> {
-        let norm = text.as_str();
-        let mut hits: Vec<LexiconHit> = self
+        let matcher = self
             .matcher
-            .find_all(norm)
+            .get_or_init(|| PhraseMatcher::new(&self.patterns().collect::<Vec<_>>()));
+        self.hits(text, matcher.find_all(text.as_str()), arabizi)
+    }
+
+    /// The normalised terms, in term order: the patterns [`Lexicon::hits`] expects matches of.
+    pub fn patterns(&self) -> impl Iterator<Item = String> + '_ {
+        self.terms.iter().map(|t| t.normalized.clone())
+    }
+
+    /// The hits for `matches` of [`Lexicon::patterns`] in `text` (as
+    /// [`PhraseMatcher::find_all`] orders them), plus the Arabizi skeleton matches.
+    pub fn hits(
+        &self,
+        text: &Normalized,
+        matches: impl IntoIterator<Item = PhraseMatch>,
+        arabizi: bool,
+    ) -> Vec<LexiconHit> {
+        let mut hits: Vec<LexiconHit> = matches
             .into_iter()
             .take(MAX_HITS)
             .map(|m| LexiconHit {

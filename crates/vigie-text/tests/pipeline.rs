@@ -619,3 +619,37 @@ fn hostile_text_never_panics_and_spans_stay_on_char_boundaries() {
         }
     }
 }
+
+/// The analyser finds lexicon terms and places in one pass over one automaton; on every corpus
+/// text that gives exactly what the lexicon's and the gazetteer's own searches give.
+#[test]
+fn one_pass_finds_what_the_lexicon_and_gazetteer_find_alone() {
+    let analyzer = analyzer();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/corpus");
+    let (mut texts, mut terms, mut places) = (0, 0, 0);
+    for entry in std::fs::read_dir(corpus).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "jsonl") {
+            continue;
+        }
+        for line in std::fs::read_to_string(&path).unwrap().lines() {
+            let Ok(item) = serde_json::from_str::<serde_json::Value>(line) else {
+                continue;
+            };
+            let text = item["text"].as_str().unwrap_or("");
+            let analysis = analyzer.analyze(text, Hints::default());
+            let arabizi = analysis.language.code == "ar-Latn";
+            let lexicon_alone = analyzer.lexicon().find(&analysis.normalized, arabizi);
+            assert_eq!(analysis.lexicon_hits, lexicon_alone, "{text}");
+            let gazetteer_alone = analyzer.gazetteer().find(&analysis.normalized);
+            assert_eq!(analysis.place_hits, gazetteer_alone, "{text}");
+            texts += 1;
+            terms += lexicon_alone.len();
+            places += gazetteer_alone.len();
+        }
+    }
+    assert!(
+        texts > 15_000 && terms > 1_000 && places > 1_000,
+        "{texts} {terms} {places}"
+    );
+}
