@@ -62,7 +62,6 @@ def main():
     labels = sorted({i["label"] for i in items})
     y_test = [i["label"] for i in test]
     bulk = [test[k % len(test)]["text"] for k in range(N)]
-    rows = []
 
     # fastText
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:

@@ -108,20 +108,19 @@ impl Analyzer {
         let language = self
             .languages
             .identify(text, normalized.as_str(), hints.country);
+        // Patterns below `terms` are the lexicon's; the rest are place forms, offset by it.
         let terms = self.lexicon.terms().len();
-        let (term_matches, form_matches): (Vec<PhraseMatch>, Vec<PhraseMatch>) = self
-            .phrases
-            .find_all(normalized.as_str())
-            .into_iter()
-            .partition(|m| m.pattern < terms);
+        let matches = self.phrases.find_all(normalized.as_str());
+        let term_matches = matches.iter().copied().filter(|m| m.pattern < terms);
         let lexicon_hits = self
             .lexicon
             .hits(&normalized, term_matches, language.code == "ar-Latn");
-        let form_matches = form_matches
-            .into_iter()
-            .map(|m| PhraseMatch {
-                pattern: m.pattern - terms,
-                ..m
+        let form_matches = matches
+            .iter()
+            .filter_map(|m| {
+                m.pattern
+                    .checked_sub(terms)
+                    .map(|pattern| PhraseMatch { pattern, ..*m })
             })
             .collect();
         let place_hits = self.gazetteer.hits(&normalized, form_matches);
