@@ -87,16 +87,22 @@ or \"intent\": \"benign\" with \"interstitial\": null.
 Example:
   echo '{\"id\": \"q1\", \"query\": \"passeur libye italie prix\"}' | vigie search-check -")]
     SearchCheck(SearchCheckArgs),
-    /// Train the text model on a labelled corpus (split train/dev/test by family).
+    /// Train the text model on a labelled corpus (split train/dev/test by family; fits on
+    /// train and dev, calibrated by cross-validation).
     #[command(after_help = "\
 Examples:
   vigie train --data data/corpus --out data/models/default.vgm
   vigie train --data data/corpus --out /tmp/m.vgm --seed 7 --epochs 20
 
+  vigie train --data data/corpus --out /tmp/m.vgm --holdout-dev   # then: vigie eval --split dev
+
 The corpus is JSON Lines ({id, text, label, lang, kind, family}), a file or a directory of
-.jsonl files. Families are split 70/15/15 into train/dev/test by a stable hash. The model is
-calibrated on dev and its dev and test metrics are written into the file. Same corpus, seed
-and settings: the same model bytes.")]
+.jsonl files. Families are split 70/15/15 into train/dev/test by a stable hash; test is never
+trained on. The model fits on train and dev (on train alone with --holdout-dev). Its
+calibration (temperature, ransom boost, benign bias) fits on out-of-fold scores: the fitted
+families are cut into --folds folds, and each fold is scored by a model trained without it.
+Cross-validated and test metrics are written into the file. Same corpus, seed and settings:
+the same model bytes.")]
     Train(TrainArgs),
     /// Hash media files: PDQ (images, bit-exact with Meta's reference), vPDQ (video, with
     /// --vpdq), MD5 and SHA-256. One JSON line per file.
@@ -172,9 +178,16 @@ pub struct TrainArgs {
     /// Shuffle seed.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Passes over the training split (80 gave the best dev macro-F1 among 12 to 120).
+    /// Passes over the training examples (80 gave the best dev macro-F1 among 12 to 120).
     #[arg(long, default_value_t = 80)]
     pub epochs: usize,
+    /// Cross-validation folds (by family) whose out-of-fold scores calibrate the model.
+    #[arg(long, default_value_t = 5, value_parser = folds)]
+    pub folds: usize,
+    /// Fit on train alone and report dev as held out: for choosing settings on dev. By default
+    /// the model fits on train and dev.
+    #[arg(long)]
+    pub holdout_dev: bool,
     /// Data directory (lexicon, places, policy) instead of the embedded one.
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
@@ -575,4 +588,12 @@ Exit status 0 when the chain holds, 1 when it is broken (the first bad entry is 
         #[command(flatten)]
         state: StateDir,
     },
+}
+
+/// `--folds`: 2 to 20 cross-validation folds.
+fn folds(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(n) if (2..=20).contains(&n) => Ok(n),
+        _ => Err(format!("{value:?} is not a number of folds from 2 to 20")),
+    }
 }

@@ -47,16 +47,27 @@ impl Split {
 
 /// The split of a family: a stable hash, 70% train, 15% dev, 15% test.
 pub fn split_of(family: &str) -> Split {
+    match family_hash(family) % 100 {
+        0..=69 => Split::Train,
+        70..=84 => Split::Dev,
+        _ => Split::Test,
+    }
+}
+
+/// The cross-validation fold (of `folds`) of a family: the hash's digits above the ones the
+/// split reads, so folds cut across the split's hash bands.
+pub fn fold_of(family: &str, folds: usize) -> usize {
+    (family_hash(family) / 100 % folds.max(1) as u64) as usize
+}
+
+/// FNV-1a of the family name: stable across builds and platforms.
+fn family_hash(family: &str) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for b in family.bytes() {
         hash ^= u64::from(b);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
-    match hash % 100 {
-        0..=69 => Split::Train,
-        70..=84 => Split::Dev,
-        _ => Split::Test,
-    }
+    hash
 }
 
 /// Loads a corpus file, or every `.jsonl` file of a directory (sorted). Bad lines are errors
@@ -110,4 +121,29 @@ pub fn load(path: &Path) -> anyhow::Result<(Vec<Labelled>, String)> {
         .map(|b| format!("{b:02x}"))
         .collect();
     Ok((items, digest))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_and_folds_are_stable_and_cut_across_each_other() {
+        let families: Vec<String> = (0..20_000).map(|i| format!("f-{i}")).collect();
+        let mut counts = [[0usize; 5]; 3];
+        for family in &families {
+            let split = split_of(family) as usize;
+            counts[split][fold_of(family, 5)] += 1;
+        }
+        let share = |split: usize| counts[split].iter().sum::<usize>() as f64 / 20_000.0;
+        assert!((share(0) - 0.70).abs() < 0.02, "{counts:?}");
+        assert!((share(1) - 0.15).abs() < 0.02, "{counts:?}");
+        // Each split spreads evenly over the folds: no fold is mostly dev or mostly train.
+        for split in counts {
+            let total: usize = split.iter().sum();
+            for n in split {
+                assert!((n as f64 / total as f64 - 0.2).abs() < 0.03, "{counts:?}");
+            }
+        }
+    }
 }

@@ -465,6 +465,50 @@ fn training_is_deterministic_and_eval_explain_sample_work() {
     assert_eq!(a, b, "same corpus and seed: same model bytes");
     assert_ne!(a, c, "another seed: another model");
 
+    // The model fits on train and dev, never on test, and its calibration comes from
+    // out-of-fold scores of every fitted item; `--holdout-dev` keeps dev out and reports it.
+    let meta = |bytes: &[u8]| vigie_model::linear::LinearModel::from_bytes(bytes).unwrap().meta;
+    let m = meta(&a);
+    assert_eq!(m["fitted_on"], "train+dev");
+    assert_eq!(m["folds"], 5);
+    assert_eq!(m["examples"]["dev"], 0);
+    let (fit, test) = (
+        m["examples"]["fit"].as_u64().unwrap(),
+        m["examples"]["test"].as_u64().unwrap(),
+    );
+    assert_eq!(fit + test, 100);
+    assert!(test > 0, "{m}");
+    assert_eq!(m["metrics"]["cross_validated"]["n"], fit);
+    assert!(m["metrics"].get("dev").is_none());
+    let held = dir.path().join("held.vgm");
+    let output = vigie()
+        .args(["train", "--epochs", "3", "--folds", "3", "--holdout-dev", "--data"])
+        .arg(&corpus)
+        .arg("--out")
+        .arg(&held)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let m = meta(&std::fs::read(&held).unwrap());
+    assert_eq!((m["fitted_on"].as_str(), m["folds"].as_u64()), (Some("train"), Some(3)));
+    let dev = m["examples"]["dev"].as_u64().unwrap();
+    assert!(dev > 0, "{m}");
+    assert_eq!(m["metrics"]["dev"]["n"], dev);
+    assert_eq!(m["examples"]["fit"].as_u64().unwrap() + dev + test, 100);
+    let output = vigie()
+        .args(["train", "--folds", "1", "--data"])
+        .arg(&corpus)
+        .arg("--out")
+        .arg(&held)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("not a number of folds from 2 to 20"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
     let svg = dir.path().join("pr.svg");
     let output = vigie()
         .args(["eval", "--split", "train", "--data"])

@@ -38,40 +38,53 @@ pub fn run(args: TrainArgs) -> anyhow::Result<Status> {
         items.len(),
         args.data.display()
     );
-    let examples: Vec<(Features, Label, Split)> = items
+    let examples: Vec<(Features, Label, Split, usize)> = items
         .par_iter()
         .map(|l| {
             let x = linear::features(&engine.model_example(&l.item));
-            (x, l.label, split_of(&l.family))
+            let fold = corpus::fold_of(&l.family, args.folds);
+            (x, l.label, split_of(&l.family), fold)
         })
+        .collect();
+    // The model fits on train and dev; `--holdout-dev` keeps dev out, for choosing settings.
+    let fits = |split: Split| split == Split::Train || (split == Split::Dev && !args.holdout_dev);
+    let fit: Vec<(Features, Label, usize)> = examples
+        .iter()
+        .filter(|(_, _, s, _)| fits(*s))
+        .map(|(x, l, _, fold)| (x.clone(), *l, *fold))
         .collect();
     let part = |split: Split| -> Vec<(Features, Label)> {
         examples
             .iter()
-            .filter(|(_, _, s)| *s == split)
-            .map(|(x, l, _)| (x.clone(), *l))
+            .filter(|(_, _, s, _)| *s == split && !fits(*s))
+            .map(|(x, l, _, _)| (x.clone(), *l))
             .collect()
     };
-    let (train, dev, test) = (part(Split::Train), part(Split::Dev), part(Split::Test));
+    let (dev, test) = (part(Split::Dev), part(Split::Test));
+    let fitted_on = if args.holdout_dev { "train" } else { "train+dev" };
     eprintln!(
-        "split by family: {} train, {} dev, {} test",
-        train.len(),
+        "split by family: {} items to fit ({fitted_on}), {} held-out dev, {} test; \
+         calibration from {} cross-validation folds",
+        fit.len(),
         dev.len(),
-        test.len()
+        test.len(),
+        args.folds
     );
     let settings = Settings {
         epochs: args.epochs,
         seed: args.seed,
         ..Settings::default()
     };
+    // One model per fold, trained without that fold, and the final model, trained on all.
+    let trainings = args.folds + 1;
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::with_draw_target(
-            Some((settings.epochs * settings.runs.max(1)) as u64),
+            Some((trainings * settings.epochs * settings.runs.max(1)) as u64),
             ProgressDrawTarget::stderr(),
         );
         bar.set_style(
             ProgressStyle::with_template(
-                "training {bar:30} epoch {pos}/{len} (all runs) {elapsed_precise}",
+                "training {bar:30} epoch {pos}/{len} (all folds and runs) {elapsed_precise}",
             )
             .expect("valid template"),
         );
@@ -79,16 +92,37 @@ pub fn run(args: TrainArgs) -> anyhow::Result<Status> {
     } else {
         ProgressBar::hidden()
     };
-    let mut model = LinearModel::train(&train, settings, &mut |epoch| {
-        bar.set_position(epoch as u64)
-    });
+    let mut models: Vec<LinearModel> = (0..trainings)
+        .into_par_iter()
+        .map(|training| {
+            let examples: Vec<(Features, Label)> = fit
+                .iter()
+                .filter(|(_, _, fold)| *fold != training)
+                .map(|(x, l, _)| (x.clone(), *l))
+                .collect();
+            LinearModel::train(&examples, settings, &mut |_| bar.inc(1))
+        })
+        .collect();
     bar.finish_and_clear();
-    // Calibration fits on the dev split's logits, which the model did not train on.
-    let held: Vec<HeldOut> = dev.iter().map(|(x, l)| (model.logits(x), *l)).collect();
+    let mut model = models.pop().expect("the final model");
+    // Calibration fits on out-of-fold logits: each item scored by the model that did not
+    // train on its family.
+    let held: Vec<HeldOut> = fit
+        .iter()
+        .map(|(x, l, fold)| (models[*fold].logits(x), *l))
+        .collect();
     let (adjustment, ransom_boost) = Adjustment::fit(&held, TARGETS);
     model.apply(&adjustment);
+    let cross_validated = adjustment.report(&held);
     let dev_report = report(&model, &dev);
     let test_report = report(&model, &test);
+    let mut metrics = json!({
+        "cross_validated": summary(&cross_validated),
+        "test": summary(&test_report),
+    });
+    if args.holdout_dev {
+        metrics["dev"] = summary(&dev_report);
+    }
     model.meta = json!({
         "format": linear::FORMAT_VERSION,
         "labels": Label::ALL.map(|l| l.as_str()),
@@ -99,24 +133,31 @@ pub fn run(args: TrainArgs) -> anyhow::Result<Status> {
             "dense": "19 lexicon categories, 10 entity types, languages, item kinds",
         },
         "settings": settings,
+        "fitted_on": fitted_on,
+        "folds": args.folds,
         "temperature": model.temperature,
         "benign_bias": model.benign_bias,
         "ransom_boost": ransom_boost,
         "corpus_sha256": corpus_digest,
         "data_digest": data_digest,
-        "examples": {"train": train.len(), "dev": dev.len(), "test": test.len()},
-        "metrics": {"dev": summary(&dev_report), "test": summary(&test_report)},
+        "examples": {"fit": fit.len(), "dev": dev.len(), "test": test.len()},
+        "metrics": metrics,
     });
     if let Some(parent) = args.out.parent() {
         std::fs::create_dir_all(parent).ok();
     }
     std::fs::write(&args.out, model.to_bytes())
         .with_context(|| format!("writing {}", args.out.display()))?;
+    let dev_figure = if args.holdout_dev {
+        format!(", held-out dev macro-F1 {:.3}", dev_report.macro_f1)
+    } else {
+        String::new()
+    };
     println!(
-        "model written to {} (temperature {:.2}); model alone: dev macro-F1 {:.3}, test macro-F1 {:.3}, test benign FPR {:.3}, test ransom recall {:.3}",
+        "model written to {} (temperature {:.2}); model alone: cross-validated macro-F1 {:.3}{dev_figure}, test macro-F1 {:.3}, test benign FPR {:.3}, test ransom recall {:.3}",
         args.out.display(),
         model.temperature,
-        dev_report.macro_f1,
+        cross_validated.macro_f1,
         test_report.macro_f1,
         test_report.benign_fpr,
         test_report.ransom_recall
