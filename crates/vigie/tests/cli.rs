@@ -467,7 +467,11 @@ fn training_is_deterministic_and_eval_explain_sample_work() {
 
     // The model fits on train and dev, never on test, and its calibration comes from
     // out-of-fold scores of every fitted item; `--holdout-dev` keeps dev out and reports it.
-    let meta = |bytes: &[u8]| vigie_model::linear::LinearModel::from_bytes(bytes).unwrap().meta;
+    let meta = |bytes: &[u8]| {
+        vigie_model::linear::LinearModel::from_bytes(bytes)
+            .unwrap()
+            .meta
+    };
     let m = meta(&a);
     assert_eq!(m["fitted_on"], "train+dev");
     assert_eq!(m["folds"], 5);
@@ -482,7 +486,15 @@ fn training_is_deterministic_and_eval_explain_sample_work() {
     assert!(m["metrics"].get("dev").is_none());
     let held = dir.path().join("held.vgm");
     let output = vigie()
-        .args(["train", "--epochs", "3", "--folds", "3", "--holdout-dev", "--data"])
+        .args([
+            "train",
+            "--epochs",
+            "3",
+            "--folds",
+            "3",
+            "--holdout-dev",
+            "--data",
+        ])
         .arg(&corpus)
         .arg("--out")
         .arg(&held)
@@ -490,7 +502,10 @@ fn training_is_deterministic_and_eval_explain_sample_work() {
         .unwrap();
     assert!(output.status.success());
     let m = meta(&std::fs::read(&held).unwrap());
-    assert_eq!((m["fitted_on"].as_str(), m["folds"].as_u64()), (Some("train"), Some(3)));
+    assert_eq!(
+        (m["fitted_on"].as_str(), m["folds"].as_u64()),
+        (Some("train"), Some(3))
+    );
     let dev = m["examples"]["dev"].as_u64().unwrap();
     assert!(dev > 0, "{m}");
     assert_eq!(m["metrics"]["dev"]["n"], dev);

@@ -61,7 +61,11 @@ pub fn run(args: TrainArgs) -> anyhow::Result<Status> {
             .collect()
     };
     let (dev, test) = (part(Split::Dev), part(Split::Test));
-    let fitted_on = if args.holdout_dev { "train" } else { "train+dev" };
+    let fitted_on = if args.holdout_dev {
+        "train"
+    } else {
+        "train+dev"
+    };
     eprintln!(
         "split by family: {} items to fit ({fitted_on}), {} held-out dev, {} test; \
          calibration from {} cross-validation folds",
