@@ -145,7 +145,9 @@ Examples:
 
 Prints per-label precision/recall/F1, macro-F1, the benign false-positive rate, ransom recall,
 a per-language table and the confusion matrix, for the combined scorer (what decisions use),
-with the model alone and the evidence scorer alone for comparison.")]
+with the model alone and the evidence scorer alone for comparison. The default model is fitted
+on train and dev: evaluate it on test (the default) or on a set kept apart; a split the model
+was fitted on is evaluated with a warning on stderr (train with --holdout-dev to measure dev).")]
     Eval(EvalArgs),
     /// Show the features that drove each score for one text.
     #[command(

@@ -540,6 +540,12 @@ fn training_is_deterministic_and_eval_explain_sample_work() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("fitted on train+dev: its figures on the train split are not held out"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     for expected in [
         "macro-F1",
         "benign FPR",
@@ -566,6 +572,10 @@ fn training_is_deterministic_and_eval_explain_sample_work() {
         .lines()
         .filter(|l| !l.trim().is_empty())
         .count();
+    assert!(
+        !String::from_utf8_lossy(&eval("test").stderr).contains("not held out"),
+        "test is never fitted on"
+    );
     let output = eval("all");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
