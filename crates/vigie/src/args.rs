@@ -93,7 +93,6 @@ Example:
 Examples:
   vigie train --data data/corpus --out data/models/default.vgm
   vigie train --data data/corpus --out /tmp/m.vgm --seed 7 --epochs 20
-
   vigie train --data data/corpus --out /tmp/m.vgm --holdout-dev   # then: vigie eval --split dev
 
 The corpus is JSON Lines ({id, text, label, lang, kind, family}), a file or a directory of
