@@ -7,6 +7,7 @@
 //! (labels, feature settings, training-data hash, metrics, seed) and the non-zero weights.
 
 use crate::calibration::{softmax, Adjustment};
+use std::borrow::Borrow;
 use vigie_core::{EntityType, ItemKind, Label};
 use vigie_text::lexicon::Category;
 
@@ -256,9 +257,10 @@ pub enum ModelError {
 impl LinearModel {
     /// Trains on `(features, label)` pairs, classes weighted to balance: the mean of
     /// `settings.runs` runs. `progress` is called after each epoch of each run with the number
-    /// of epochs done so far (`settings.epochs × settings.runs` in all).
-    pub fn train(
-        examples: &[(Features, Label)],
+    /// of epochs done so far (`settings.epochs × settings.runs` in all). The examples may be
+    /// owned or borrowed (a fold's subset of a larger set).
+    pub fn train<E: Borrow<(Features, Label)>>(
+        examples: &[E],
         settings: Settings,
         progress: &mut dyn FnMut(usize),
     ) -> LinearModel {
@@ -294,15 +296,15 @@ impl LinearModel {
     }
 
     /// One run of Adagrad over the examples, shuffled from `seed`.
-    fn train_run(
-        examples: &[(Features, Label)],
+    fn train_run<E: Borrow<(Features, Label)>>(
+        examples: &[E],
         settings: Settings,
         seed: u64,
         progress: &mut dyn FnMut(usize),
     ) -> (Vec<f32>, [f32; 6]) {
         let mut counts = [0usize; 6];
-        for (_, label) in examples {
-            counts[label.index()] += 1;
+        for example in examples {
+            counts[example.borrow().1.index()] += 1;
         }
         let total = examples.len().max(1) as f32;
         let class_weight: Vec<f32> = counts
@@ -324,7 +326,7 @@ impl LinearModel {
         for epoch in 0..settings.epochs {
             crate::shuffle(&mut order, &mut rng);
             for &idx in &order {
-                let (x, label) = &examples[idx];
+                let (x, label) = examples[idx].borrow();
                 let mut p = bias;
                 for (f, v) in x {
                     let row = &weights[*f as usize * 6..*f as usize * 6 + 6];

@@ -25,7 +25,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<Status> {
     let Some(model) = files.model() else {
         anyhow::bail!("no model: pass --model FILE or train one into data/models/default.vgm");
     };
-    if let Some(warning) = split.and_then(|s| fitted_warning(model, s)) {
+    if let Some(warning) = split.and_then(|_| fitted_warning(model, &args.split)) {
         eprintln!("{warning}");
     }
     let combined = Engine::from_files(&files).context("loading the data and the model")?;
@@ -164,16 +164,11 @@ fn confusion_table(r: &Report) -> Table {
 /// A warning when the model was fitted on the split evaluated: its figures there measure
 /// memory, not generalisation. Models name what they were fitted on (`fitted_on` in their
 /// metadata: `train` or `train+dev`); older ones were fitted on train.
-fn fitted_warning(model: &[u8], split: Split) -> Option<String> {
+fn fitted_warning(model: &[u8], name: &str) -> Option<String> {
     let meta = vigie_model::linear::LinearModel::from_bytes(model)
         .ok()?
         .meta;
     let fitted_on = meta["fitted_on"].as_str().unwrap_or("train");
-    let name = match split {
-        Split::Train => "train",
-        Split::Dev => "dev",
-        Split::Test => "test",
-    };
     fitted_on.split('+').any(|part| part == name).then(|| {
         format!(
             "note: this model was fitted on {fitted_on}: its figures on the {name} split are not \

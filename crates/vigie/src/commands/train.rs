@@ -47,20 +47,16 @@ pub fn run(args: TrainArgs) -> anyhow::Result<Status> {
         })
         .collect();
     // The model fits on train and dev; `--holdout-dev` keeps dev out, for choosing settings.
-    let fits = |split: Split| split == Split::Train || (split == Split::Dev && !args.holdout_dev);
-    let fit: Vec<(Features, Label, usize)> = examples
-        .iter()
-        .filter(|(_, _, s, _)| fits(*s))
-        .map(|(x, l, _, fold)| (x.clone(), *l, *fold))
-        .collect();
-    let part = |split: Split| -> Vec<(Features, Label)> {
-        examples
-            .iter()
-            .filter(|(_, _, s, _)| *s == split && !fits(*s))
-            .map(|(x, l, _, _)| (x.clone(), *l))
-            .collect()
-    };
-    let (dev, test) = (part(Split::Dev), part(Split::Test));
+    let mut fit: Vec<((Features, Label), usize)> = Vec::new();
+    let mut dev: Vec<(Features, Label)> = Vec::new();
+    let mut test: Vec<(Features, Label)> = Vec::new();
+    for (x, label, split, fold) in examples {
+        match split {
+            Split::Test => test.push((x, label)),
+            Split::Dev if args.holdout_dev => dev.push((x, label)),
+            Split::Train | Split::Dev => fit.push(((x, label), fold)),
+        }
+    }
     let fitted_on = if args.holdout_dev {
         "train"
     } else {
@@ -99,10 +95,10 @@ pub fn run(args: TrainArgs) -> anyhow::Result<Status> {
     let mut models: Vec<LinearModel> = (0..trainings)
         .into_par_iter()
         .map(|training| {
-            let examples: Vec<(Features, Label)> = fit
+            let examples: Vec<&(Features, Label)> = fit
                 .iter()
-                .filter(|(_, _, fold)| *fold != training)
-                .map(|(x, l, _)| (x.clone(), *l))
+                .filter(|(_, fold)| *fold != training)
+                .map(|(example, _)| example)
                 .collect();
             LinearModel::train(&examples, settings, &mut |_| bar.inc(1))
         })
@@ -113,7 +109,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<Status> {
     // train on its family.
     let held: Vec<HeldOut> = fit
         .iter()
-        .map(|(x, l, fold)| (models[*fold].logits(x), *l))
+        .map(|((x, l), fold)| (models[*fold].logits(x), *l))
         .collect();
     let (adjustment, ransom_boost) = Adjustment::fit(&held, TARGETS);
     model.apply(&adjustment);
