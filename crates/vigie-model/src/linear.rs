@@ -264,6 +264,17 @@ impl LinearModel {
         settings: Settings,
         progress: &mut dyn FnMut(usize),
     ) -> LinearModel {
+        // The generic part stays this thin: the loops below are compiled here, with this
+        // crate's optimisation level, not in each caller's.
+        let examples: Vec<&(Features, Label)> = examples.iter().map(Borrow::borrow).collect();
+        Self::train_refs(&examples, settings, progress)
+    }
+
+    fn train_refs(
+        examples: &[&(Features, Label)],
+        settings: Settings,
+        progress: &mut dyn FnMut(usize),
+    ) -> LinearModel {
         let runs = settings.runs.max(1);
         let mut weights = vec![0.0f32; WIDTH * 6];
         let mut bias = [0.0f32; 6];
@@ -296,15 +307,15 @@ impl LinearModel {
     }
 
     /// One run of Adagrad over the examples, shuffled from `seed`.
-    fn train_run<E: Borrow<(Features, Label)>>(
-        examples: &[E],
+    fn train_run(
+        examples: &[&(Features, Label)],
         settings: Settings,
         seed: u64,
         progress: &mut dyn FnMut(usize),
     ) -> (Vec<f32>, [f32; 6]) {
         let mut counts = [0usize; 6];
-        for example in examples {
-            counts[example.borrow().1.index()] += 1;
+        for (_, label) in examples.iter().copied() {
+            counts[label.index()] += 1;
         }
         let total = examples.len().max(1) as f32;
         let class_weight: Vec<f32> = counts
@@ -326,7 +337,7 @@ impl LinearModel {
         for epoch in 0..settings.epochs {
             crate::shuffle(&mut order, &mut rng);
             for &idx in &order {
-                let (x, label) = examples[idx].borrow();
+                let (x, label) = examples[idx];
                 let mut p = bias;
                 for (f, v) in x {
                     let row = &weights[*f as usize * 6..*f as usize * 6 + 6];
