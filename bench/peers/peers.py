@@ -23,8 +23,9 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.metrics import f1_score  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-# The binary `cargo build --release` made: CARGO_TARGET_DIR when set, as cargo reads it.
-VIGIE = (ROOT / os.environ.get("CARGO_TARGET_DIR", "target")) / "release" / "vigie"
+# The binary `cargo build --profile release-lto` made (the distribution build): under
+# CARGO_TARGET_DIR when set, as cargo reads it.
+VIGIE = (ROOT / os.environ.get("CARGO_TARGET_DIR", "target")) / "release-lto" / "vigie"
 N = 100_000
 ROUNDS = 3
 

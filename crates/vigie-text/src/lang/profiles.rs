@@ -442,7 +442,7 @@ impl Votes {
     }
 }
 
-/// `true` for the European languages `whatlang` is asked about.
+/// `true` for the European languages `whichlang` is asked about.
 pub fn is_european(code: &str) -> bool {
     matches!(code, "en" | "fr" | "it" | "es" | "pt" | "de" | "nl" | "tr")
 }
