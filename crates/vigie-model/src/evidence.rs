@@ -319,8 +319,9 @@ fn facts(score: f32, signals: &[&crate::signals::Signal]) -> Vec<String> {
     }
     for signal in signals {
         for fact in signal.facts.iter().take(3) {
-            if !out.contains(fact) {
-                out.push(fact.clone());
+            let fact = fact.to_string();
+            if !out.contains(&fact) {
+                out.push(fact);
             }
         }
     }

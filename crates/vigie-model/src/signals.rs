@@ -1,17 +1,61 @@
 //! Signals: the analysis summarised into a few numbers in `[0, 1]`, with the facts behind each.
 
+use std::fmt;
 use vigie_core::{EntityType, ItemKind};
 use vigie_text::lexicon::Category;
 
 use crate::ScoreInput;
 
+/// A fact behind a signal, borrowed from the analysis: written out only when a score is
+/// explained (building every fact as a string cost 3% of `classify`, which prints none).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fact<'a> {
+    /// A lexicon term as written, with the Arabic term an Arabizi word stands for:
+    /// `offer "رحلة قادمة"`, `ransom "fidya" (Arabizi for "فدية")`.
+    Term {
+        /// The term's category.
+        category: Category,
+        /// The words as the author wrote them.
+        written: &'a str,
+        /// The Arabic term, when the words matched by Arabizi skeleton.
+        arabizi: Option<&'a str>,
+    },
+    /// An entity: `phone +218912345678`, `place Lampedusa`.
+    Entity(EntityType, &'a str),
+    /// A conclusion drawn from several entities: `flag pair`.
+    Note(&'static str),
+}
+
+impl fmt::Display for Fact<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fact::Term {
+                category,
+                written,
+                arabizi: None,
+            } => write!(f, "{} \"{written}\"", category.as_str()),
+            Fact::Term {
+                category,
+                written,
+                arabizi: Some(term),
+            } => write!(
+                f,
+                "{} \"{written}\" (Arabizi for \"{term}\")",
+                category.as_str()
+            ),
+            Fact::Entity(entity_type, value) => write!(f, "{} {value}", entity_type.as_str()),
+            Fact::Note(note) => f.write_str(note),
+        }
+    }
+}
+
 /// One signal's strength and the facts that raised it.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Signal {
+pub struct Signal<'a> {
     /// Strength in `[0, 1]`.
     pub value: f32,
-    /// Short facts, e.g. `offer "رحلة قادمة"` or `phone +218912345678`, strongest first.
-    pub facts: Vec<String>,
+    /// The facts, strongest first.
+    pub facts: Vec<Fact<'a>>,
     /// The strength each fact brought, parallel to `facts`.
     strengths: Vec<f32>,
 }
@@ -19,8 +63,8 @@ pub struct Signal {
 /// Most facts kept per signal.
 const MAX_FACTS: usize = 6;
 
-impl Signal {
-    fn raise(&mut self, value: f32, fact: String, strength: f32) {
+impl<'a> Signal<'a> {
+    fn raise(&mut self, value: f32, fact: Fact<'a>, strength: f32) {
         if value <= 0.0 {
             return;
         }
@@ -47,52 +91,52 @@ impl Signal {
     }
 }
 
-/// The signals the evidence scorer combines.
+/// The signals the evidence scorer combines, borrowing their facts from the analysis.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Signals {
+pub struct Signals<'a> {
     /// Offering a service: offer terms.
-    pub offer: Signal,
+    pub offer: Signal<'a>,
     /// Looking for a smuggler: seek terms.
-    pub seek: Signal,
+    pub seek: Signal<'a>,
     /// Smuggling vocabulary and actors.
-    pub activity: Signal,
+    pub activity: Signal<'a>,
     /// A route: departure and destination places, route terms, flag pairs.
-    pub route: Signal,
+    pub route: Signal<'a>,
     /// Logistics: vessel, schedule.
-    pub logistics: Signal,
+    pub logistics: Signal<'a>,
     /// A price or price vocabulary.
-    pub price: Signal,
+    pub price: Signal<'a>,
     /// A way to get in touch: phone, messaging link, handle, contact terms.
-    pub contact: Signal,
+    pub contact: Signal<'a>,
     /// Safety and success claims.
-    pub safety_claim: Signal,
+    pub safety_claim: Signal<'a>,
     /// Documents offered.
-    pub document: Signal,
+    pub document: Signal<'a>,
     /// Deceptive job offers.
-    pub recruitment: Signal,
+    pub recruitment: Signal<'a>,
     /// Ransom demands and pleas.
-    pub ransom: Signal,
+    pub ransom: Signal<'a>,
     /// Threats of harm.
-    pub threat: Signal,
+    pub threat: Signal<'a>,
     /// Someone held captive.
-    pub hostage: Signal,
+    pub hostage: Signal<'a>,
     /// Payment channels, terms and identifiers.
-    pub payment: Signal,
+    pub payment: Signal<'a>,
     /// Negative evidence: news, NGO, awareness, courts.
-    pub news: Signal,
+    pub news: Signal<'a>,
     /// Negative evidence: own journey, grief, missing person.
-    pub personal: Signal,
+    pub personal: Signal<'a>,
     /// Negative evidence: lawful travel, work and trade.
-    pub legal: Signal,
+    pub legal: Signal<'a>,
     /// The item is a search query.
     pub is_search: bool,
     /// The item was reported by a user (a family forwarding a message).
     pub is_report: bool,
 }
 
-impl Signals {
+impl<'a> Signals<'a> {
     /// Computes the signals of one item.
-    pub fn from_input(input: ScoreInput<'_>) -> Signals {
+    pub fn from_input(input: ScoreInput<'a>) -> Signals<'a> {
         let mut s = Signals {
             is_search: input.item.kind == Some(ItemKind::Search),
             is_report: input.item.kind == Some(ItemKind::Report),
@@ -124,17 +168,11 @@ impl Signals {
                 continue;
             }
             counted.push((term.category, hit.span));
-            let written = &text[hit.span[0]..hit.span[1]];
-            let mut fact = String::with_capacity(written.len() + 24);
-            fact.push_str(term.category.as_str());
-            fact.push_str(" \"");
-            fact.push_str(written);
-            fact.push('"');
-            if hit.via_arabizi {
-                fact.push_str(" (Arabizi for \"");
-                fact.push_str(&term.term);
-                fact.push_str("\")");
-            }
+            let fact = Fact::Term {
+                category: term.category,
+                written: &text[hit.span[0]..hit.span[1]],
+                arabizi: hit.via_arabizi.then_some(term.term.as_str()),
+            };
             let w = term.weight;
             let signal = match term.category {
                 Category::Offer => &mut s.offer,
@@ -168,10 +206,7 @@ impl Signals {
         let mut destinations = 0;
         let mut flags = 0;
         for entity in &input.analysis.entities {
-            let mut fact = String::with_capacity(entity.value.len() + 16);
-            fact.push_str(entity.entity_type.as_str());
-            fact.push(' ');
-            fact.push_str(&entity.value);
+            let fact = Fact::Entity(entity.entity_type, &entity.value);
             match entity.entity_type {
                 EntityType::Phone
                 | EntityType::Whatsapp
@@ -195,21 +230,59 @@ impl Signals {
                         Some("departure" | "transit" | "hub" | "origin") => departures += 1,
                         _ => {}
                     }
-                    s.route.raise(0.35, format!("place {}", entity.value), 0.35);
+                    s.route.raise(0.35, fact, 0.35);
                 }
             }
         }
         if departures > 0 && destinations > 0 {
             s.route.raise(
                 0.9,
-                "route from a departure place to a destination".to_string(),
+                Fact::Note("route from a departure place to a destination"),
                 0.9,
             );
         } else if flags >= 2 {
-            s.route.raise(0.8, "flag pair".to_string(), 0.8);
+            s.route.raise(0.8, Fact::Note("flag pair"), 0.8);
         } else if destinations > 0 {
-            s.route.raise(0.5, "destination named".to_string(), 0.5);
+            s.route.raise(0.5, Fact::Note("destination named"), 0.5);
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn facts_read_as_the_reasons_of_a_decision_print_them() {
+        let offer = Fact::Term {
+            category: Category::Offer,
+            written: "رحلة قادمة",
+            arabizi: None,
+        };
+        assert_eq!(offer.to_string(), "offer \"رحلة قادمة\"");
+        let ransom = Fact::Term {
+            category: Category::Ransom,
+            written: "fidya",
+            arabizi: Some("فدية"),
+        };
+        assert_eq!(
+            ransom.to_string(),
+            "ransom \"fidya\" (Arabizi for \"فدية\")"
+        );
+        let phone = Fact::Entity(EntityType::Phone, "+218912345678");
+        assert_eq!(phone.to_string(), "phone +218912345678");
+        assert_eq!(
+            Fact::Entity(EntityType::Place, "Lampedusa").to_string(),
+            "place Lampedusa"
+        );
+        assert_eq!(Fact::Note("flag pair").to_string(), "flag pair");
+        // The same words under two categories are two facts.
+        let seek = Fact::Term {
+            category: Category::Seek,
+            written: "رحلة قادمة",
+            arabizi: None,
+        };
+        assert_ne!(offer, seek);
     }
 }
