@@ -53,13 +53,23 @@ pub struct Example {
 /// A sparse feature vector.
 pub type Features = Vec<(u32, f32)>;
 
-fn fnv(seed: u64, bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
-    for &b in bytes {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
+/// FNV-1a 64 of `bytes`, from the offset basis xor `seed` (one seed per feature kind).
+pub(crate) fn fnv(seed: u64, bytes: &[u8]) -> u64 {
+    fnv_extend(0xcbf2_9ce4_8422_2325 ^ seed, bytes)
+}
+
+/// Continues an FNV-1a 64 hash over more bytes.
+fn fnv_extend(hash: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(hash, |hash, &b| fnv_step(hash, b))
+}
+
+fn fnv_step(hash: u64, byte: u8) -> u64 {
+    (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+}
+
+/// The hashed feature bucket of a hash.
+fn bucket(hash: u64) -> u32 {
+    (hash % BUCKETS as u64) as u32
 }
 
 /// The hashed text features of a normalised text, one entry per occurrence (a repeated n-gram
@@ -80,7 +90,7 @@ pub fn text_features(text: &str, mut names: Option<&mut Vec<(u32, String)>>) -> 
     for word in &words {
         if names.is_none() && word.is_ascii() {
             ascii_char_ngrams(word.as_bytes(), &mut ascii_buffer, &mut features);
-            let index = (fnv(2, word.as_bytes()) % BUCKETS as u64) as u32;
+            let index = bucket(fnv(2, word.as_bytes()));
             features.push((index, 1.0));
             continue;
         }
@@ -95,16 +105,13 @@ pub fn text_features(text: &str, mut names: Option<&mut Vec<(u32, String)>>) -> 
         // Character n-grams from each start, extending one FNV hash char by char.
         let (shortest, longest) = CHAR_NGRAMS;
         for start in 0..n_chars.saturating_sub(shortest - 1) {
-            let mut hash: u64 = 0xcbf2_9ce4_8422_2325 ^ 1;
+            let mut hash = fnv(1, b"");
             for end in start + 1..=(start + longest).min(n_chars) {
-                for &b in &buffer.as_bytes()[starts[end - 1]..starts[end]] {
-                    hash ^= u64::from(b);
-                    hash = hash.wrapping_mul(0x0100_0000_01b3);
-                }
+                hash = fnv_extend(hash, &buffer.as_bytes()[starts[end - 1]..starts[end]]);
                 if end - start < shortest {
                     continue;
                 }
-                let index = (hash % BUCKETS as u64) as u32;
+                let index = bucket(hash);
                 features.push((index, 1.0));
                 if let Some(names) = names.as_deref_mut() {
                     let gram = &buffer[starts[start]..starts[end]];
@@ -112,7 +119,7 @@ pub fn text_features(text: &str, mut names: Option<&mut Vec<(u32, String)>>) -> 
                 }
             }
         }
-        let index = (fnv(2, word.as_bytes()) % BUCKETS as u64) as u32;
+        let index = bucket(fnv(2, word.as_bytes()));
         features.push((index, 1.0));
         if let Some(names) = names.as_deref_mut() {
             names.push((index, format!("word \"{word}\"")));
@@ -120,12 +127,8 @@ pub fn text_features(text: &str, mut names: Option<&mut Vec<(u32, String)>>) -> 
     }
     for pair in words.windows(2) {
         // Hash "first second" without building the string.
-        let mut hash = fnv(3, pair[0].as_bytes());
-        for &b in b" ".iter().chain(pair[1].as_bytes()) {
-            hash ^= u64::from(b);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-        let index = (hash % BUCKETS as u64) as u32;
+        let hash = fnv_extend(fnv(3, pair[0].as_bytes()), b" ");
+        let index = bucket(fnv_extend(hash, pair[1].as_bytes()));
         features.push((index, 1.0));
         if let Some(names) = names.as_deref_mut() {
             names.push((index, format!("words \"{} {}\"", pair[0], pair[1])));
@@ -144,20 +147,15 @@ pub fn text_features(text: &str, mut names: Option<&mut Vec<(u32, String)>>) -> 
 /// path in [`text_features`] hashes them, without its per-character offsets (8% faster).
 fn ascii_char_ngrams(word: &[u8], padded: &mut Vec<u8>, features: &mut Features) {
     const _: () = assert!(CHAR_NGRAMS.0 == 3 && CHAR_NGRAMS.1 == 4);
-    let step = |hash: u64, b: u8| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    let bucket = |hash: u64| (hash % BUCKETS as u64) as u32;
     padded.clear();
     padded.push(b' ');
     padded.extend_from_slice(word);
     padded.push(b' ');
     for (start, gram) in padded.windows(3).enumerate() {
-        let hash = step(
-            step(step(0xcbf2_9ce4_8422_2325 ^ 1, gram[0]), gram[1]),
-            gram[2],
-        );
+        let hash = fnv(1, gram);
         features.push((bucket(hash), 1.0));
         if let Some(&fourth) = padded.get(start + 3) {
-            features.push((bucket(step(hash, fourth)), 1.0));
+            features.push((bucket(fnv_step(hash, fourth)), 1.0));
         }
     }
 }

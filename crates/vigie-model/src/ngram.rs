@@ -42,12 +42,7 @@ impl Default for Training {
 }
 
 fn fnv(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
+    crate::linear::fnv(0, bytes)
 }
 
 /// The features of an already-normalised text: `(bucket, value)` pairs, L2-normalised.
