@@ -4,21 +4,21 @@
 //! 1. **Script**: one pass counts letters per script. Ge'ez is Tigrinya or Amharic (decided by
 //!    letters and function words only Tigrinya uses: `ቐ`, `ኸ`, `ኣብ`, `እዩ`; general detectors
 //!    call all Ge'ez Amharic). Arabic script is Pashto, Urdu, Sorani Kurdish, Persian/Dari or
-//!    Arabic, decided by the letters each language adds (`ټ ړ ښ ګ` Pashto, `ٹ ڈ ڑ ں ے` Urdu, `پ چ ژ گ
-//!    ک ی` Persian). Bengali script is Bengali.
+//!    Arabic, decided by the letters each language adds (`ټ ړ ښ ګ` Pashto, `ٹ ڈ ڑ ں ے` Urdu,
+//!    `پ چ ژ گ ک ی` Persian). Bengali script is Bengali.
 //! 2. **Function words** for Latin script ([`profiles`]): English, French, Italian, Spanish,
 //!    Portuguese, German, Turkish, Somali, Hausa, Wolof, Nigerian Pidgin and Arabizi, plus
 //!    letters that give a language away (Hausa `ɗ ƙ ɓ`, Wolof `ë ñ`, Turkish `ş ğ ı`). No crate
 //!    covers Somali, Hausa, Wolof, Pidgin or Arabizi.
 //! 3. **`whichlang`** (a hashed n-gram logistic regression) on the original text, for Latin
 //!    text the function words leave undecided; an answer outside the European languages
-//!    (Swedish, Vietnamese) is undetermined. About 1.4 µs per text against 19 µs for `whatlang` restricted to the same
-//!    eight languages (measured on the corpus's 10,063 Latin-script texts); with `whatlang` this
-//!    step was 8% of `classify`. On the corpus's 17,777 items the detected language matches
-//!    the labelled one for 86.5% (86.1% with `whatlang`: English 0.96 against 0.93, Spanish
-//!    0.88 against 0.85); on the 100 examples one short French search query
-//!    (`passeur libye italie prix`) now reads as English. `lingua` is slower still and covers
-//!    none of the gap languages.
+//!    (Swedish, Vietnamese) is undetermined. About 1.4 µs per text against 19 µs for
+//!    `whatlang` restricted to the same eight languages (measured on the corpus's 10,063
+//!    Latin-script texts); with `whatlang` this step was 8% of `classify`. On the corpus's
+//!    17,777 items the detected language matches the labelled one for 86.5% (86.1% with
+//!    `whatlang`: English 0.96 against 0.93, Spanish 0.88 against 0.85); on the 100 examples
+//!    one short French search query (`passeur libye italie prix`) now reads as English.
+//!    `lingua` is slower still and covers none of the gap languages.
 
 pub mod profiles;
 
