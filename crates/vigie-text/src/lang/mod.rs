@@ -16,7 +16,8 @@
 //!    `whatlang` restricted to the same eight languages (measured on the corpus's 10,063
 //!    Latin-script texts); with `whatlang` this step was 8% of `classify`. On the corpus's
 //!    17,777 items the detected language matches the labelled one for 86.5% (86.1% with
-//!    `whatlang`: English 0.96 against 0.93, Spanish 0.88 against 0.85); on the 100 examples
+//!    `whatlang`: English 0.96 against 0.93, Spanish 0.88 against 0.85;
+//!    `bench/lang_accuracy.py`); on the 100 examples
 //!    one short French search query (`passeur libye italie prix`) now reads as English.
 //!    `lingua` is slower still and covers none of the gap languages.
 
