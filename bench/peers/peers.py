@@ -74,10 +74,12 @@ def main():
     pred = [ft.predict(clean(i["text"]))[0][0].replace("__label__", "") for i in test]
     f1_ft = f1_score(y_test, pred, labels=labels, average="macro")
 
+    # Both peers predict in batches of 1,000 (one call per batch, the loop in C++ or NumPy),
+    # their fastest use: fastText's predict on a list is 5-10% faster than a call per text.
     def time_fasttext():
         start = time.perf_counter()
-        for text in bulk:
-            ft.predict(clean(text))
+        for k in range(0, N, 1000):
+            ft.predict([clean(text) for text in bulk[k : k + 1000]])
         return time.perf_counter() - start
 
     # scikit-learn
