@@ -75,7 +75,7 @@ def main():
     f1_ft = f1_score(y_test, pred, labels=labels, average="macro")
 
     # Both peers predict in batches of 1,000 (one call per batch, the loop in C++ or NumPy),
-    # their fastest use: fastText's predict on a list is 5-10% faster than a call per text.
+    # their fastest use: fastText's predict on a list was 1-9% faster than a call per text.
     def time_fasttext():
         start = time.perf_counter()
         for k in range(0, N, 1000):
