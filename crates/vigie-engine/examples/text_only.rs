@@ -12,6 +12,7 @@ use vigie_core::{Item, Label};
 use vigie_engine::{DataFiles, Engine};
 use vigie_model::eval::{evaluate, Scored};
 use vigie_model::linear::{self, Features, LinearModel, Settings};
+use vigie_model::split::{split_of, Split};
 
 /// One corpus line: the fields this program reads.
 #[derive(serde::Deserialize)]
@@ -23,14 +24,6 @@ struct Line {
 
 /// Text in, model features out.
 type Featurize<'a> = dyn Fn(&str) -> Features + 'a;
-
-/// The corpus split of a family: FNV-1a 64 of its name, 70/15/15 (as `vigie train`).
-fn split_of(family: &str) -> u64 {
-    let hash = family.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    hash % 100
-}
 
 /// Every line of the `.jsonl` files of a directory, in file-name order.
 fn read_dir(dir: &str) -> Vec<Line> {
@@ -57,9 +50,9 @@ fn main() {
     let (mut train, mut dev) = (Vec::new(), Vec::new());
     for line in read_dir(&dir) {
         match split_of(&line.family) {
-            0..=69 => train.push(line),
-            70..=84 => dev.push(line),
-            _ => {}
+            Split::Train => train.push(line),
+            Split::Dev => dev.push(line),
+            Split::Test => {}
         }
     }
     let heldout = read_dir(&format!("{dir}/heldout"));

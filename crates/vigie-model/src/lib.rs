@@ -18,6 +18,7 @@ mod evidence;
 pub mod linear;
 pub mod ngram;
 mod signals;
+pub mod split;
 
 pub use combined::{example, CombinedScorer};
 pub use evidence::EvidenceScorer;

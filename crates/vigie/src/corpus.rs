@@ -26,49 +26,7 @@ struct Line {
     family: String,
 }
 
-/// Which part of the corpus an item is in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Split {
-    Train,
-    Dev,
-    Test,
-}
-
-impl Split {
-    pub fn parse(name: &str) -> Option<Split> {
-        match name {
-            "train" => Some(Split::Train),
-            "dev" => Some(Split::Dev),
-            "test" => Some(Split::Test),
-            _ => None,
-        }
-    }
-}
-
-/// The split of a family: a stable hash, 70% train, 15% dev, 15% test.
-pub fn split_of(family: &str) -> Split {
-    match family_hash(family) % 100 {
-        0..=69 => Split::Train,
-        70..=84 => Split::Dev,
-        _ => Split::Test,
-    }
-}
-
-/// The cross-validation fold (of `folds`) of a family: the hash's digits above the ones the
-/// split reads, so folds cut across the split's hash bands.
-pub fn fold_of(family: &str, folds: usize) -> usize {
-    (family_hash(family) / 100 % folds.max(1) as u64) as usize
-}
-
-/// FNV-1a of the family name: stable across builds and platforms.
-fn family_hash(family: &str) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in family.bytes() {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
-}
+pub use vigie_model::split::{fold_of, split_of, Split};
 
 /// Loads a corpus file, or every `.jsonl` file of a directory (sorted). Bad lines are errors
 /// naming the file and line: a corpus is curated data.
